@@ -1,1 +1,46 @@
-fn main() {}
+//! `cargo xtask`: the project's automation, in Rust so that it runs wherever
+//! cargo runs.
+//!
+//! - `cargo xtask test`: installs what the tests need, then runs the format
+//!   check, clippy with `-D warnings`, the licence/source policy and every
+//!   test. This is the one test command; `.ci/run` runs exactly it.
+//! - `cargo xtask bench crypto`: the crypto benchmarks, with the bare
+//!   RustCrypto primitive beside each of ours, written to
+//!   `docs/performance.md`.
+
+mod bench;
+mod cmd;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test            install missing test tools, then fmt check, clippy -D warnings,
+                  cargo-deny (licences, bans, sources) and all tests
+  bench crypto    seal/unseal and signing benchmarks against the bare RustCrypto
+                  primitives; prints a table and writes docs/performance.md
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["test", rest @ ..] => test::run(rest),
+        ["bench", rest @ ..] => bench::run(rest),
+        ["help" | "--help" | "-h"] | [] => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        [other, ..] => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! `cargo xtask bench crypto`: our signers and sealers beside the bare
+//! RustCrypto primitives, measured in the same run, as one table.
+//!
+//! The benchmarks themselves are criterion benches in `smbkit-sign` and
+//! `smbkit-seal`. Each criterion group is one operation and algorithm
+//! (`seal_aes-128-gcm`), with two functions: `smbkit` (our API) and
+//! `rustcrypto` (the primitive on the same buffer), at each size. This
+//! module runs them and reads back the medians criterion stored.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cmd::{cargo, output, step, workspace_root};
+
+/// Buffer sizes every crypto bench measures.
+const SIZES: [u64; 3] = [4096, 65536, 1_048_576];
+
+/// The benches to run: (package, bench target, criterion groups).
+const SUITES: [(&str, &str, &[&str]); 2] = [
+    (
+        "smbkit-seal",
+        "seal",
+        &[
+            "seal_aes-128-gcm",
+            "unseal_aes-128-gcm",
+            "seal_aes-256-gcm",
+            "unseal_aes-256-gcm",
+            "seal_aes-128-ccm",
+            "unseal_aes-128-ccm",
+            "seal_aes-256-ccm",
+            "unseal_aes-256-ccm",
+        ],
+    ),
+    (
+        "smbkit-sign",
+        "sign",
+        &["sign_aes-128-gmac", "sign_aes-128-cmac", "sign_hmac-sha256"],
+    ),
+];
+
+pub fn run(args: &[&str]) -> Result<(), String> {
+    match args {
+        ["crypto"] => crypto(),
+        [] => Err(
+            "say which benchmark: `cargo xtask bench crypto` (the server \
+                   benchmark against Samba comes with the server)"
+                .to_owned(),
+        ),
+        [other, ..] => Err(format!("unknown benchmark `{other}`; known: crypto")),
+    }
+}
+
+struct Row {
+    group: &'static str,
+    size: u64,
+    ours_ns: f64,
+    bare_ns: f64,
+}
+
+fn crypto() -> Result<(), String> {
+    for (package, bench, _) in SUITES {
+        step(
+            &format!("cargo bench -p {package} --bench {bench}"),
+            cargo().args(["bench", "--locked", "-p", package, "--bench", bench]),
+        )?;
+    }
+    let criterion = target_dir()?.join("criterion");
+    let mut rows = Vec::new();
+    for (_, _, groups) in SUITES {
+        for &group in groups {
+            for size in SIZES {
+                rows.push(Row {
+                    group,
+                    size,
+                    ours_ns: median_ns(&criterion, group, "smbkit", size)?,
+                    bare_ns: median_ns(&criterion, group, "rustcrypto", size)?,
+                });
+            }
+        }
+    }
+    let table = table(&rows);
+    println!("\n{table}");
+    let report = report(&table)?;
+    let path = workspace_root().join("docs").join("performance.md");
+    std::fs::write(&path, report).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    println!("written to {}", path.display());
+    Ok(())
+}
+
+fn target_dir() -> Result<PathBuf, String> {
+    let json = output(cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| format!("cargo metadata: {e}"))?;
+    value
+        .get("target_directory")
+        .and_then(serde_json::Value::as_str)
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata has no target_directory".to_owned())
+}
+
+/// The median time per iteration, in nanoseconds, that criterion stored.
+fn median_ns(criterion: &Path, group: &str, function: &str, size: u64) -> Result<f64, String> {
+    let path = criterion
+        .join(group)
+        .join(function)
+        .join(size.to_string())
+        .join("new")
+        .join("estimates.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("reading {}: {e} (did the bench run?)", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    value
+        .pointer("/median/point_estimate")
+        .and_then(serde_json::Value::as_f64)
+        .ok_or_else(|| format!("{}: no median", path.display()))
+}
+
+/// Throughput in GB/s (10^9 bytes per second) of `size` bytes in `ns`.
+fn gbps(size: u64, ns: f64) -> f64 {
+    // u64 → f64 is exact for our sizes.
+    #[allow(clippy::cast_precision_loss)]
+    let bytes = size as f64;
+    bytes / ns
+}
+
+fn size_label(size: u64) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
+        s => format!("{} KiB", s >> 10),
+    }
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| operation | size | smbkit GB/s | RustCrypto GB/s | ratio |\n\
+         |---|---:|---:|---:|---:|\n",
+    );
+    for row in rows {
+        let ours = gbps(row.size, row.ours_ns);
+        let bare = gbps(row.size, row.bare_ns);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {ours:.3} | {bare:.3} | {:.3} |",
+            row.group.replace('_', " "),
+            size_label(row.size),
+            ours / bare,
+        );
+    }
+    out
+}
+
+fn report(table: &str) -> Result<String, String> {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let aes = cpu_flags_have(&["aes", "pclmulqdq", "avx2", "vaes"]);
+    let rustc = output(std::process::Command::new("rustc").arg("--version"))?;
+    let rustflags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    let flags = if rustflags.is_empty() {
+        "none (default target features; AES-NI and PCLMULQDQ found at run time)".to_owned()
+    } else {
+        format!("`{rustflags}`")
+    };
+    Ok(format!(
+        "# Performance\n\n\
+         Measured with `cargo xtask bench crypto`, which writes this file.\n\n\
+         ## Crypto: smbkit against the bare RustCrypto primitives\n\n\
+         Each row runs our API (`EncryptionKey::seal_in_place`, `DecryptionKey::unseal_in_place`,\n\
+         `Signer::sign`) and, in the same run, the RustCrypto primitive it is built on over the same\n\
+         buffer (the AEAD's detached in-place encrypt or decrypt with the same 32-byte AAD; the MAC\n\
+         over the same message). Medians of criterion samples; throughput in 10^9 bytes per second;\n\
+         ratio = smbkit throughput / RustCrypto throughput (1.0 means no overhead).\n\n\
+         - machine: {cpu}, {cores} cores; CPU flags: {aes}\n\
+         - compiler: {rustc}\
+         - RUSTFLAGS: {flags}\n\n\
+         {table}\n\
+         Absolute numbers on a shared machine move from run to run; the ratios, measured in one\n\
+         run, are what this table is for.\n"
+    ))
+}
+
+fn cpu_flags_have(wanted: &[&str]) -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags: Vec<&str> = info
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.split_whitespace().collect())
+        .unwrap_or_default();
+    wanted
+        .iter()
+        .map(|w| format!("{w} {}", if flags.contains(w) { "yes" } else { "no" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
