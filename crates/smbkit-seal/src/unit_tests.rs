@@ -119,3 +119,40 @@ fn key_material_types_zeroize_on_drop() {
     assert_zeroize_on_drop::<EncryptionKey>();
     assert_zeroize_on_drop::<DecryptionKey>();
 }
+
+#[test]
+fn aes256_differs_from_aes128_with_the_first_16_key_bytes() {
+    // Same nonce, same header, same plaintext: only the key size differs. A
+    // key silently truncated to 16 bytes would make these equal.
+    let key: Vec<u8> = (0u8..32).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+    let nonce = [0x42u8; 16];
+    let plaintext = [0x5Au8; 100];
+    for (c128, c256) in [
+        (Cipher::Aes128Ccm, Cipher::Aes256Ccm),
+        (Cipher::Aes128Gcm, Cipher::Aes256Gcm),
+    ] {
+        let seal = |cipher: Cipher, key: &[u8]| {
+            let engine = Engine::new(cipher, key).unwrap();
+            let mut header = [0u8; TRANSFORM_HEADER_LEN];
+            let mut message = plaintext;
+            seal_with_nonce(&engine, &nonce, 9, 100, &mut header, &mut message).unwrap();
+            (header, message)
+        };
+        let (h128, m128) = seal(c128, &key[..16]);
+        let (h256, m256) = seal(c256, &key);
+        assert_ne!(m128, m256, "{c256} ciphertext");
+        assert_ne!(h128[4..20], h256[4..20], "{c256} tag");
+        // Everything but the tag is the same header.
+        assert_eq!(h128[..4], h256[..4]);
+        assert_eq!(h128[20..], h256[20..]);
+        // And each opens only with its own key.
+        let mut frame = [h256.as_slice(), m256.as_slice()].concat();
+        assert_eq!(
+            DecryptionKey::new(c256, &key)
+                .unwrap()
+                .unseal_frame(&mut frame)
+                .unwrap(),
+            plaintext
+        );
+    }
+}
