@@ -50,10 +50,10 @@ proptest! {
             prop_assert_eq!(channel.unwrap_err(), KdfError::EmptySessionKey);
             return Ok(());
         }
-        let allowed = match (dialect, cipher) {
-            (0, Some(_)) | (1, Some(CipherKeyLen::Aes256)) => false,
-            _ => true,
-        };
+        let allowed = !matches!(
+            (dialect, cipher),
+            (0, Some(_)) | (1, Some(CipherKeyLen::Aes256))
+        );
         prop_assert_eq!(result.is_ok(), allowed);
         prop_assert_eq!(channel.is_ok(), dialect != 0);
         if let Ok(keys) = result {
