@@ -124,7 +124,9 @@ fn key_material_types_zeroize_on_drop() {
 fn aes256_differs_from_aes128_with_the_first_16_key_bytes() {
     // Same nonce, same header, same plaintext: only the key size differs. A
     // key silently truncated to 16 bytes would make these equal.
-    let key: Vec<u8> = (0u8..32).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+    let key: Vec<u8> = (0u8..32)
+        .map(|i| i.wrapping_mul(37).wrapping_add(11))
+        .collect();
     let nonce = [0x42u8; 16];
     let plaintext = [0x5Au8; 100];
     for (c128, c256) in [

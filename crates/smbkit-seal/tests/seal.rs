@@ -124,13 +124,17 @@ fn sealed_frames_decrypt_with_the_bare_rustcrypto_aeads() {
             .to_vec();
         match cipher {
             Cipher::Aes128Ccm => open(Aes128Ccm::new_from_slice(&k).unwrap(), &nonce, &mut frame),
-            Cipher::Aes128Gcm => {
-                open(aes_gcm::Aes128Gcm::new_from_slice(&k).unwrap(), &nonce, &mut frame)
-            }
+            Cipher::Aes128Gcm => open(
+                aes_gcm::Aes128Gcm::new_from_slice(&k).unwrap(),
+                &nonce,
+                &mut frame,
+            ),
             Cipher::Aes256Ccm => open(Aes256Ccm::new_from_slice(&k).unwrap(), &nonce, &mut frame),
-            Cipher::Aes256Gcm => {
-                open(aes_gcm::Aes256Gcm::new_from_slice(&k).unwrap(), &nonce, &mut frame)
-            }
+            Cipher::Aes256Gcm => open(
+                aes_gcm::Aes256Gcm::new_from_slice(&k).unwrap(),
+                &nonce,
+                &mut frame,
+            ),
         }
         assert_eq!(&frame[TRANSFORM_HEADER_LEN..], &SMB2_ECHO[..], "{cipher}");
     }
@@ -207,7 +211,10 @@ fn nonces_count_up_with_a_fixed_salt_and_zero_tail() {
             let salt = nonce[8..cipher.nonce_len()].to_vec();
             assert_eq!(salt.len(), cipher.nonce_len() - 8);
             assert_eq!(*first_salt.get_or_insert(salt.clone()), salt, "{cipher}");
-            assert!(nonce[cipher.nonce_len()..].iter().all(|b| *b == 0), "{cipher}");
+            assert!(
+                nonce[cipher.nonce_len()..].iter().all(|b| *b == 0),
+                "{cipher}"
+            );
             dec.unseal_frame(&mut frame).unwrap();
         }
     }
@@ -267,7 +274,10 @@ fn seal_input_checks() {
             Err(SealError::HeaderLength { actual: len })
         );
     }
-    assert_eq!(message, SMB2_ECHO, "a refused seal leaves the message alone");
+    assert_eq!(
+        message, SMB2_ECHO,
+        "a refused seal leaves the message alone"
+    );
     let mut header = [0u8; TRANSFORM_HEADER_LEN];
     assert_eq!(
         enc.seal_in_place(1, &mut header, &mut []),
@@ -374,6 +384,12 @@ fn debug_output_shows_no_key_material() {
         assert!(!text.to_lowercase().contains("abab"), "{text}");
         assert!(!text.contains("171"), "{text}");
     }
-    assert_eq!(format!("{enc:?}"), "EncryptionKey { cipher: Aes256Gcm, .. }");
-    assert_eq!(format!("{dec:?}"), "DecryptionKey { cipher: Aes256Gcm, .. }");
+    assert_eq!(
+        format!("{enc:?}"),
+        "EncryptionKey { cipher: Aes256Gcm, .. }"
+    );
+    assert_eq!(
+        format!("{dec:?}"),
+        "DecryptionKey { cipher: Aes256Gcm, .. }"
+    );
 }

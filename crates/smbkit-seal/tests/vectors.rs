@@ -4,9 +4,7 @@
 //! chosen nonce and lives in the crate's unit tests.
 
 use serde::Deserialize;
-use smbkit_seal::{
-    Cipher, DecryptionKey, TRANSFORM_HEADER_LEN, TransformHeader, UnsealError,
-};
+use smbkit_seal::{Cipher, DecryptionKey, TRANSFORM_HEADER_LEN, TransformHeader, UnsealError};
 
 #[derive(Deserialize)]
 struct VectorFile {
@@ -86,8 +84,16 @@ fn every_vector_header_parses_to_the_published_fields() {
 
         assert_eq!(header.protocol_id(), [0xFD, b'S', b'M', b'B'], "{}", v.id);
         assert_eq!(hex::encode(header.signature()), v.signature, "{}", v.id);
-        assert_eq!(hex::encode(header.aead_nonce(cipher)), v.aead_nonce, "{}", v.id);
-        assert_eq!(header.nonce()[..cipher.nonce_len()], unhex(&v.aead_nonce)[..]);
+        assert_eq!(
+            hex::encode(header.aead_nonce(cipher)),
+            v.aead_nonce,
+            "{}",
+            v.id
+        );
+        assert_eq!(
+            header.nonce()[..cipher.nonce_len()],
+            unhex(&v.aead_nonce)[..]
+        );
         assert_eq!(
             header.original_message_size() as usize,
             plaintext.len(),
@@ -135,7 +141,10 @@ fn smb30_vectors_have_non_zero_bytes_after_the_ccm_nonce() {
 #[test]
 fn every_single_bit_flip_of_a_published_frame_is_refused() {
     // Small vectors: every bit of header and ciphertext.
-    for v in vectors().into_iter().filter(|v| v.id.ends_with("write-response")) {
+    for v in vectors()
+        .into_iter()
+        .filter(|v| v.id.ends_with("write-response"))
+    {
         let cipher = cipher_named(&v.cipher);
         let key = DecryptionKey::new(cipher, &unhex(&v.key)).unwrap();
         let pristine = unhex(&v.transformed);
