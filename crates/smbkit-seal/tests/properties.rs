@@ -2,6 +2,9 @@
 //! frame, and hostile input to the parser. Case counts are bounded to keep
 //! the debug test run short.
 
+// Test helpers outside `#[test]` fns: a failing test should fail loudly.
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use smbkit_seal::{
     Cipher, DecryptionKey, EncryptionKey, SealError, TRANSFORM_HEADER_LEN, TransformHeader,

@@ -2,6 +2,9 @@
 //! refusal, AES-256, input checks, and agreement with the bare RustCrypto
 //! AEADs (so the SMB framing, not only our own inverse, is checked).
 
+// Test helpers outside `#[test]` fns: a failing test should fail loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

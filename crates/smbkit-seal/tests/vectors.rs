@@ -3,6 +3,9 @@
 //! direction and header fields, byte for byte. The encrypt direction needs a
 //! chosen nonce and lives in the crate's unit tests.
 
+// Test helpers outside `#[test]` fns: a failing test should fail loudly.
+#![allow(clippy::unwrap_used)]
+
 use serde::Deserialize;
 use smbkit_seal::{Cipher, DecryptionKey, TRANSFORM_HEADER_LEN, TransformHeader, UnsealError};
 
