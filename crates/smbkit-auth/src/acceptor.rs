@@ -1,0 +1,349 @@
+//! The acceptor the SMB session layer drives: SPNEGO-wrapped or raw NTLMSSP.
+
+use core::mem;
+
+use crate::creds::CredentialStore;
+use crate::error::AuthError;
+use crate::ntlm::crypto::ct_eq16;
+use crate::ntlm::message::{NEGOTIATE_MESSAGE, message_type};
+use crate::ntlm::{Authenticated, NTLMSSP_SIGNATURE, NtlmAcceptor, NtlmConfig};
+use crate::spnego::{self, Mech, NegState, NegTokenResp, NegotiationToken};
+
+/// Configuration of an [`Acceptor`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AcceptorConfig {
+    /// The NTLM side: names and the anonymous policy.
+    pub ntlm: NtlmConfig,
+}
+
+impl AcceptorConfig {
+    /// A configuration with these NTLM settings.
+    #[must_use]
+    pub fn new(ntlm: NtlmConfig) -> Self {
+        Self { ntlm }
+    }
+}
+
+/// What to send after a step.
+#[derive(Debug)]
+pub enum Step {
+    /// More round trips: send this token in a SESSION_SETUP response with
+    /// `STATUS_MORE_PROCESSING_REQUIRED`.
+    Continue(Vec<u8>),
+    /// Signed in. Send `token` (if any) in the final `STATUS_SUCCESS` response.
+    Done {
+        /// The final SPNEGO token (accept-completed, possibly with our
+        /// mechListMIC); `None` for raw NTLMSSP.
+        token: Option<Vec<u8>>,
+        /// Who signed in, and the session key.
+        auth: Authenticated,
+    },
+}
+
+enum State {
+    Start,
+    Raw(NtlmAcceptor),
+    SpnegoNeedNegotiate {
+        mech_types_der: Vec<u8>,
+        downgraded: bool,
+    },
+    SpnegoChallenged {
+        ntlm: NtlmAcceptor,
+        mech_types_der: Vec<u8>,
+        downgraded: bool,
+    },
+    SpnegoNeedMic {
+        auth: Box<Authenticated>,
+        mech_types_der: Vec<u8>,
+    },
+    Finished,
+}
+
+/// One authentication exchange (one SMB2 SESSION_SETUP sequence).
+///
+/// Accepts SPNEGO (NegTokenInit with NTLMSSP, then NegTokenResp) and raw
+/// NTLMSSP (answered raw). After an error or success it is finished.
+pub struct Acceptor {
+    config: AcceptorConfig,
+    state: State,
+}
+
+impl core::fmt::Debug for Acceptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = match self.state {
+            State::Start => "start",
+            State::Raw(_) => "raw-challenged",
+            State::SpnegoNeedNegotiate { .. } => "spnego-need-negotiate",
+            State::SpnegoChallenged { .. } => "spnego-challenged",
+            State::SpnegoNeedMic { .. } => "spnego-need-mic",
+            State::Finished => "finished",
+        };
+        f.debug_struct("Acceptor")
+            .field("config", &self.config)
+            .field("state", &state)
+            .finish()
+    }
+}
+
+impl Acceptor {
+    /// A fresh exchange.
+    #[must_use]
+    pub fn new(config: AcceptorConfig) -> Self {
+        Self {
+            config,
+            state: State::Start,
+        }
+    }
+
+    /// The token for the SMB2 NEGOTIATE response (NegTokenInit2, NTLMSSP).
+    #[must_use]
+    pub fn negotiate_token(&self) -> Vec<u8> {
+        spnego::neg_token_init2()
+    }
+
+    /// Whether the exchange is over.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state, State::Finished)
+    }
+
+    /// Feeds the client's security buffer. `now_filetime` is the current time
+    /// as a Windows FILETIME (100 ns ticks since 1601-01-01 UTC).
+    ///
+    /// An empty first token is answered with [`spnego::neg_token_init2`].
+    pub fn step(
+        &mut self,
+        token: &[u8],
+        now_filetime: u64,
+        creds: &dyn CredentialStore,
+    ) -> Result<Step, AuthError> {
+        let state = mem::replace(&mut self.state, State::Finished);
+        let (step, next) = self.advance(state, token, now_filetime, creds)?;
+        self.state = next;
+        Ok(step)
+    }
+
+    fn new_ntlm(&self) -> NtlmAcceptor {
+        NtlmAcceptor::new(self.config.ntlm.clone())
+    }
+
+    fn advance(
+        &self,
+        state: State,
+        token: &[u8],
+        now: u64,
+        creds: &dyn CredentialStore,
+    ) -> Result<(Step, State), AuthError> {
+        match state {
+            State::Start if token.is_empty() => {
+                Ok((Step::Continue(spnego::neg_token_init2()), State::Start))
+            }
+            State::Start if token.starts_with(&NTLMSSP_SIGNATURE) => {
+                if message_type(token)? != NEGOTIATE_MESSAGE {
+                    return Err(AuthError::UnexpectedToken(
+                        "NTLM message other than NEGOTIATE first",
+                    ));
+                }
+                let mut ntlm = self.new_ntlm();
+                let challenge = ntlm.negotiate(token, now)?;
+                Ok((Step::Continue(challenge), State::Raw(ntlm)))
+            }
+            State::Start => {
+                let NegotiationToken::Init(init) = spnego::parse(token)? else {
+                    return Err(AuthError::UnexpectedToken(
+                        "NegTokenResp before NegTokenInit",
+                    ));
+                };
+                if !init.mech_types.contains(&Mech::Ntlmssp) {
+                    return Err(AuthError::MechNotSupported);
+                }
+                let downgraded = init.mech_types.first() != Some(&Mech::Ntlmssp);
+                match (downgraded, init.mech_token) {
+                    (false, Some(ntlm_token)) => {
+                        let mut ntlm = self.new_ntlm();
+                        let challenge = ntlm.negotiate(&ntlm_token, now)?;
+                        let out = NegTokenResp::accept_incomplete(Some(challenge)).encode();
+                        let next = State::SpnegoChallenged {
+                            ntlm,
+                            mech_types_der: init.mech_types_der,
+                            downgraded,
+                        };
+                        Ok((Step::Continue(out), next))
+                    }
+                    // The optimistic token (if any) is for a mechanism we do not
+                    // run: select NTLMSSP and ask for its first token (RFC 4178 5).
+                    _ => {
+                        let out = NegTokenResp::accept_incomplete(None).encode();
+                        let next = State::SpnegoNeedNegotiate {
+                            mech_types_der: init.mech_types_der,
+                            downgraded,
+                        };
+                        Ok((Step::Continue(out), next))
+                    }
+                }
+            }
+            State::Raw(mut ntlm) => {
+                if !token.starts_with(&NTLMSSP_SIGNATURE) {
+                    return Err(AuthError::UnexpectedToken("SPNEGO after raw NTLMSSP"));
+                }
+                let auth = ntlm.authenticate(token, creds)?;
+                Ok((Step::Done { token: None, auth }, State::Finished))
+            }
+            State::SpnegoNeedNegotiate {
+                mech_types_der,
+                downgraded,
+            } => {
+                let resp = parse_resp(token)?;
+                let ntlm_token = resp.response_token.ok_or(AuthError::UnexpectedToken(
+                    "NegTokenResp without the NTLM NEGOTIATE",
+                ))?;
+                let mut ntlm = self.new_ntlm();
+                let challenge = ntlm.negotiate(&ntlm_token, now)?;
+                let out = NegTokenResp {
+                    neg_state: Some(NegState::AcceptIncomplete),
+                    response_token: Some(challenge),
+                    ..NegTokenResp::default()
+                }
+                .encode();
+                Ok((
+                    Step::Continue(out),
+                    State::SpnegoChallenged {
+                        ntlm,
+                        mech_types_der,
+                        downgraded,
+                    },
+                ))
+            }
+            State::SpnegoChallenged {
+                mut ntlm,
+                mech_types_der,
+                downgraded,
+            } => {
+                let resp = parse_resp(token)?;
+                let ntlm_token = resp.response_token.ok_or(AuthError::UnexpectedToken(
+                    "NegTokenResp without the NTLM AUTHENTICATE",
+                ))?;
+                let auth = ntlm.authenticate(&ntlm_token, creds)?;
+                finish_spnego(
+                    auth,
+                    resp.mech_list_mic.as_deref(),
+                    mech_types_der,
+                    downgraded,
+                )
+            }
+            State::SpnegoNeedMic {
+                auth,
+                mech_types_der,
+            } => {
+                let resp = parse_resp(token)?;
+                if resp.response_token.is_some() {
+                    return Err(AuthError::UnexpectedToken(
+                        "responseToken after NTLM completed",
+                    ));
+                }
+                let mic = resp.mech_list_mic.ok_or(AuthError::UnexpectedToken(
+                    "mechListMIC requested but not sent",
+                ))?;
+                check_client_mic(&auth, &mic, &mech_types_der)?;
+                let out = NegTokenResp::accept_completed(None).encode();
+                Ok((
+                    Step::Done {
+                        token: Some(out),
+                        auth: *auth,
+                    },
+                    State::Finished,
+                ))
+            }
+            State::Finished => Err(AuthError::Finished),
+        }
+    }
+}
+
+fn parse_resp(token: &[u8]) -> Result<NegTokenResp, AuthError> {
+    match spnego::parse(token)? {
+        NegotiationToken::Resp(r) => Ok(r),
+        NegotiationToken::Init(_) => Err(AuthError::UnexpectedToken("second NegTokenInit")),
+    }
+}
+
+fn check_client_mic(
+    auth: &Authenticated,
+    mic: &[u8],
+    mech_types_der: &[u8],
+) -> Result<(), AuthError> {
+    let keys = auth.ntlm_keys().ok_or(AuthError::Unsupported(
+        "mechListMIC without extended session security",
+    ))?;
+    let expected = keys.client_signature(0, mech_types_der)?;
+    if ct_eq16(&expected, mic) {
+        Ok(())
+    } else {
+        Err(AuthError::LogonFailure)
+    }
+}
+
+/// MS-SPNG 3.3.5.1 / RFC 4178 5: verify the client's mechListMIC when sent and
+/// answer with ours; when NTLM had a MIC (or NTLMSSP was not the client's
+/// first choice) a mechListMIC is required, and we ask for it (request-mic).
+fn finish_spnego(
+    auth: Authenticated,
+    client_mic: Option<&[u8]>,
+    mech_types_der: Vec<u8>,
+    downgraded: bool,
+) -> Result<(Step, State), AuthError> {
+    if auth.anonymous {
+        // Anonymous has no key to sign with.
+        let out = NegTokenResp::accept_completed(None).encode();
+        return Ok((
+            Step::Done {
+                token: Some(out),
+                auth,
+            },
+            State::Finished,
+        ));
+    }
+    let required = downgraded || auth.mic_verified;
+    if client_mic.is_none() && !required {
+        let out = NegTokenResp::accept_completed(None).encode();
+        return Ok((
+            Step::Done {
+                token: Some(out),
+                auth,
+            },
+            State::Finished,
+        ));
+    }
+    let keys = auth.ntlm_keys().ok_or(AuthError::Unsupported(
+        "mechListMIC without extended session security",
+    ))?;
+    let ours = keys.server_signature(0, &mech_types_der)?.to_vec();
+    match client_mic {
+        Some(mic) => {
+            check_client_mic(&auth, mic, &mech_types_der)?;
+            let out = NegTokenResp::accept_completed(Some(ours)).encode();
+            Ok((
+                Step::Done {
+                    token: Some(out),
+                    auth,
+                },
+                State::Finished,
+            ))
+        }
+        None => {
+            let out = NegTokenResp {
+                neg_state: Some(NegState::RequestMic),
+                mech_list_mic: Some(ours),
+                ..NegTokenResp::default()
+            }
+            .encode();
+            Ok((
+                Step::Continue(out),
+                State::SpnegoNeedMic {
+                    auth: Box::new(auth),
+                    mech_types_der,
+                },
+            ))
+        }
+    }
+}
