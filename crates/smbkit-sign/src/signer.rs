@@ -77,17 +77,22 @@ impl Signer {
         self.algorithm
     }
 
-    /// Signs `message` in place: writes the signature into bytes 48..64.
+    /// Signs `message` in place: zeroes the Signature field (bytes 48..64),
+    /// computes the MAC over the whole message and writes its first 16 bytes
+    /// into the field.
     ///
-    /// Whatever the Signature field held before is ignored (taken as zeros).
-    /// No copy of the message is made and nothing is allocated.
+    /// Whatever the field held before does not matter. No copy of the message
+    /// is made and nothing is allocated. A message that is refused is left
+    /// untouched.
     ///
     /// # Errors
     ///
     /// [`SignError::MessageTooShort`], [`SignError::NotSmb2Header`],
     /// [`SignError::MessageTooLong`].
     pub fn sign(&self, message: &mut [u8]) -> Result<(), SignError> {
-        let signature = self.signature_of(message, &[])?;
+        check_header(message)?;
+        write_signature(message, [0; SIGNATURE_LEN]);
+        let signature = self.signature_of(message, &[], Zeroed::InPlace)?;
         write_signature(message, signature);
         Ok(())
     }
@@ -97,14 +102,17 @@ impl Signer {
     /// `header` starts with the 64-byte SMB2 header (it may hold more of the
     /// message after it); `rest` is the remainder of the message in order, e.g.
     /// the response body and then the READ data. The signature is written into
-    /// bytes 48..64 of `header`. The result equals [`sign`](Self::sign) on the
+    /// bytes 48..64 of `header` (which is zeroed first, as in
+    /// [`sign`](Self::sign)). The result equals [`sign`](Self::sign) on the
     /// concatenation.
     ///
     /// # Errors
     ///
     /// As for [`sign`](Self::sign); the length checks apply to `header`.
     pub fn sign_vectored(&self, header: &mut [u8], rest: &[&[u8]]) -> Result<(), SignError> {
-        let signature = self.signature_of(header, rest)?;
+        check_header(header)?;
+        write_signature(header, [0; SIGNATURE_LEN]);
+        let signature = self.signature_of(header, rest, Zeroed::InPlace)?;
         write_signature(header, signature);
         Ok(())
     }
@@ -128,7 +136,7 @@ impl Signer {
     ///
     /// As for [`verify`](Self::verify).
     pub fn verify_vectored(&self, header: &[u8], rest: &[&[u8]]) -> Result<(), VerifyError> {
-        let expected = self.signature_of(header, rest)?;
+        let expected = self.signature_of(header, rest, Zeroed::WhileFeeding)?;
         let received = header
             .get(SIGNATURE_OFFSET..)
             .and_then(<[u8]>::first_chunk::<SIGNATURE_LEN>)
@@ -152,29 +160,30 @@ impl Signer {
         header: &[u8],
         rest: &[&[u8]],
     ) -> Result<[u8; SIGNATURE_LEN], SignError> {
-        Ok(self.signature_of(header, rest)?)
+        Ok(self.signature_of(header, rest, Zeroed::WhileFeeding)?)
     }
 
     fn signature_of(
         &self,
         header: &[u8],
         rest: &[&[u8]],
+        zeroed: Zeroed,
     ) -> Result<[u8; SIGNATURE_LEN], Malformed> {
         let fixed = check_header(header)?;
         match &self.keyed {
             Keyed::HmacSha256(keyed) => {
                 let mut mac = keyed.clone();
-                feed(header, rest, |piece| mac.update(piece));
+                feed(header, rest, zeroed, |piece| mac.update(piece));
                 first_16(&mac.finalize().into_bytes())
             }
             Keyed::AesCmac(keyed) => {
                 let mut mac = keyed.clone();
-                feed(header, rest, |piece| mac.update(piece));
+                feed(header, rest, zeroed, |piece| mac.update(piece));
                 first_16(&mac.finalize().into_bytes())
             }
             Keyed::AesGmac(keyed) => {
                 let mut mac = keyed.start(&nonce_of(fixed));
-                feed(header, rest, |piece| mac.update(piece));
+                feed(header, rest, zeroed, |piece| mac.update(piece));
                 mac.finalize().map_err(|_| Malformed::TooLong)
             }
         }
@@ -189,16 +198,30 @@ impl fmt::Debug for Signer {
     }
 }
 
-/// Feeds the message to `update` with the Signature field replaced by zeros:
-/// header bytes 0..48, 16 zero bytes, the rest of `header`, then `rest`.
-/// `header` has been checked to hold at least 64 bytes.
-fn feed(header: &[u8], rest: &[&[u8]], mut update: impl FnMut(&[u8])) {
-    let (before, after) = header
-        .split_at_checked(SIGNATURE_OFFSET)
-        .unwrap_or((header, &[]));
-    update(before);
-    update(&[0u8; SIGNATURE_LEN]);
-    update(after.get(SIGNATURE_LEN..).unwrap_or_default());
+/// Whether the Signature field of the header buffer already holds zeros.
+#[derive(Clone, Copy)]
+enum Zeroed {
+    /// Signing: the field was zeroed in place, feed the header as it is.
+    InPlace,
+    /// Verifying: feed 16 zero bytes in place of the field (header bytes
+    /// 0..48, 16 zero bytes, then bytes 64..), leaving the message untouched.
+    WhileFeeding,
+}
+
+/// Feeds the message to `update` with the Signature field as zeros, then
+/// `rest`. `header` has been checked to hold at least 64 bytes.
+fn feed(header: &[u8], rest: &[&[u8]], zeroed: Zeroed, mut update: impl FnMut(&[u8])) {
+    match zeroed {
+        Zeroed::InPlace => update(header),
+        Zeroed::WhileFeeding => {
+            let (before, after) = header
+                .split_at_checked(SIGNATURE_OFFSET)
+                .unwrap_or((header, &[]));
+            update(before);
+            update(&[0u8; SIGNATURE_LEN]);
+            update(after.get(SIGNATURE_LEN..).unwrap_or_default());
+        }
+    }
     for piece in rest {
         update(piece);
     }
