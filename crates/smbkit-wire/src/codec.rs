@@ -237,7 +237,10 @@ impl<'b, B: WireBuf + ?Sized> Writer<'b, B> {
                 t.copy_from_slice(bytes);
                 Ok(())
             }
-            None => Err(WireError::invalid("patch", "offset outside the written message")),
+            None => Err(WireError::invalid(
+                "patch",
+                "offset outside the written message",
+            )),
         }
     }
 
@@ -393,7 +396,11 @@ impl<'a> U16List<'a> {
 
     /// The values in wire order.
     pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
-        self.0.as_chunks::<2>().0.iter().map(|c| u16::from_le_bytes(*c))
+        self.0
+            .as_chunks::<2>()
+            .0
+            .iter()
+            .map(|c| u16::from_le_bytes(*c))
     }
 
     /// Whether `value` is in the list.

@@ -49,7 +49,9 @@ pub enum WireError {
         got: u16,
     },
     /// An (offset, length) buffer reaches outside the message.
-    #[error("{field} out of range: offset {offset} + length {length} exceeds message length {message_len}")]
+    #[error(
+        "{field} out of range: offset {offset} + length {length} exceeds message length {message_len}"
+    )]
     BufferOutOfRange {
         /// The buffer field.
         field: &'static str,

@@ -115,7 +115,11 @@ impl<'a> Pdu<'a> for ErrorResponse<'a> {
         let byte_count = r.u32("ByteCount")?;
         let resp = if byte_count == 0 {
             // Lenient: a missing pad byte is accepted.
-            let empty_data_byte = if r.remaining() > 0 { r.u8("ErrorData")? } else { 0 };
+            let empty_data_byte = if r.remaining() > 0 {
+                r.u8("ErrorData")?
+            } else {
+                0
+            };
             ErrorResponse {
                 error_context_count,
                 error_data: &[],

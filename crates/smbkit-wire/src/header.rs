@@ -426,11 +426,17 @@ mod tests {
         sample().encode(&mut Writer::new(&mut v));
         assert!(matches!(
             Header::decode(&v[..63]),
-            Err(WireError::Truncated { field: "Signature", .. })
+            Err(WireError::Truncated {
+                field: "Signature",
+                ..
+            })
         ));
         let mut bad = v.clone();
         bad[0] = 0xFF;
-        assert!(matches!(Header::decode(&bad), Err(WireError::BadProtocolId { .. })));
+        assert!(matches!(
+            Header::decode(&bad),
+            Err(WireError::BadProtocolId { .. })
+        ));
         let mut bad = v.clone();
         bad[4] = 65;
         assert_eq!(

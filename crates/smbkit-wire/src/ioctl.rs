@@ -98,7 +98,13 @@ impl<'a> Pdu<'a> for IoctlRequest<'a> {
             file_id,
             input: buffer(msg, "Input", input_offset.into(), input_count.into(), fixed)?,
             max_input_response,
-            output: buffer(msg, "Output", output_offset.into(), output_count.into(), fixed)?,
+            output: buffer(
+                msg,
+                "Output",
+                output_offset.into(),
+                output_count.into(),
+                fixed,
+            )?,
             max_output_response,
             flags,
         })
@@ -148,7 +154,13 @@ impl<'a> Pdu<'a> for IoctlResponse<'a> {
             ctl_code,
             file_id,
             input: buffer(msg, "Input", input_offset.into(), input_count.into(), fixed)?,
-            output: buffer(msg, "Output", output_offset.into(), output_count.into(), fixed)?,
+            output: buffer(
+                msg,
+                "Output",
+                output_offset.into(),
+                output_count.into(),
+                fixed,
+            )?,
             flags,
         })
     }

@@ -180,7 +180,10 @@ fn expect_end(r: &Reader<'_>, field: &'static str) -> Result<(), WireError> {
     if r.remaining() == 0 {
         Ok(())
     } else {
-        Err(WireError::invalid(field, "DataLength larger than the context's content"))
+        Err(WireError::invalid(
+            field,
+            "DataLength larger than the context's content",
+        ))
     }
 }
 
@@ -406,7 +409,8 @@ impl<'a> Pdu<'a> for NegotiateRequest<'a> {
             let offset = if self.contexts.is_empty() {
                 0
             } else {
-                align8(dialects_end).ok_or(WireError::invalid("NegotiateContextOffset", "overflow"))?
+                align8(dialects_end)
+                    .ok_or(WireError::invalid("NegotiateContextOffset", "overflow"))?
             };
             w.u32(to_u32("NegotiateContextOffset", offset)?);
             w.u16(to_u16("NegotiateContextCount", self.contexts.len())?);

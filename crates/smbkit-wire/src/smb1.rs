@@ -91,7 +91,10 @@ impl<'a> Smb1Negotiate<'a> {
         };
         let word_count = r.u8("WordCount")?;
         if word_count != 0 {
-            return Err(WireError::invalid("WordCount", "SMB1 NEGOTIATE request has no words"));
+            return Err(WireError::invalid(
+                "WordCount",
+                "SMB1 NEGOTIATE request has no words",
+            ));
         }
         let byte_count = r.u16("ByteCount")?;
         let dialect_bytes = r.bytes(usize::from(byte_count), "Dialects")?;
@@ -139,7 +142,10 @@ impl<'a> Smb1Negotiate<'a> {
         let mut bytes = Vec::new();
         for d in dialects {
             if d.contains(&0) {
-                return Err(WireError::invalid("Dialects", "a dialect string contains NUL"));
+                return Err(WireError::invalid(
+                    "Dialects",
+                    "a dialect string contains NUL",
+                ));
             }
             bytes.push(0x02);
             bytes.extend_from_slice(d);
@@ -178,12 +184,20 @@ fn split_dialect(bytes: &[u8]) -> Result<(&[u8], &[u8]), WireError> {
         return Err(WireError::invalid("Dialects", "empty"));
     };
     if marker != 0x02 {
-        return Err(WireError::invalid("Dialects", "dialect entry without the 0x02 marker"));
+        return Err(WireError::invalid(
+            "Dialects",
+            "dialect entry without the 0x02 marker",
+        ));
     }
     let Some(nul) = tail.iter().position(|&b| b == 0) else {
-        return Err(WireError::invalid("Dialects", "dialect string without NUL terminator"));
+        return Err(WireError::invalid(
+            "Dialects",
+            "dialect string without NUL terminator",
+        ));
     };
-    let (name, rest) = tail.split_at_checked(nul).ok_or(WireError::invalid("Dialects", "split"))?;
+    let (name, rest) = tail
+        .split_at_checked(nul)
+        .ok_or(WireError::invalid("Dialects", "split"))?;
     let rest = rest.get(1..).unwrap_or_default();
     Ok((name, rest))
 }

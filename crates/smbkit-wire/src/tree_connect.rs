@@ -148,11 +148,18 @@ impl<'a> Pdu<'a> for TreeConnectRequest<'a> {
             let ctx_count = e.u16("TreeConnectContextCount")?;
             e.skip(10, "Extension.Reserved")?;
             let ext_end = e.position();
-            req.path = buffer(msg, "PathName", path_offset.into(), path_length.into(), ext_end)?;
-            req.contexts = read_contexts(msg, "TreeConnectContexts", ctx_offset, ctx_count, ext_end)?
-                .into_iter()
-                .map(|(context_type, data)| TreeConnectContext { context_type, data })
-                .collect();
+            req.path = buffer(
+                msg,
+                "PathName",
+                path_offset.into(),
+                path_length.into(),
+                ext_end,
+            )?;
+            req.contexts =
+                read_contexts(msg, "TreeConnectContexts", ctx_offset, ctx_count, ext_end)?
+                    .into_iter()
+                    .map(|(context_type, data)| TreeConnectContext { context_type, data })
+                    .collect();
         } else {
             req.path = buffer(msg, "Path", path_offset.into(), path_length.into(), fixed)?;
         }
@@ -168,7 +175,11 @@ impl<'a> Pdu<'a> for TreeConnectRequest<'a> {
             ));
         }
         let fixed = add("Path", w.offset(), 8)?;
-        let path_offset = if ext { add("PathName", fixed, EXTENSION_LEN)? } else { fixed };
+        let path_offset = if ext {
+            add("PathName", fixed, EXTENSION_LEN)?
+        } else {
+            fixed
+        };
         let path_end = add("PathName", path_offset, self.path.len())?;
         w.u16(Self::STRUCTURE_SIZE);
         w.u16(self.flags);
@@ -178,7 +189,8 @@ impl<'a> Pdu<'a> for TreeConnectRequest<'a> {
             let ctx_offset = if self.contexts.is_empty() {
                 0
             } else {
-                align8(path_end).ok_or(WireError::invalid("TreeConnectContextOffset", "overflow"))?
+                align8(path_end)
+                    .ok_or(WireError::invalid("TreeConnectContextOffset", "overflow"))?
             };
             w.u32(to_u32("TreeConnectContextOffset", ctx_offset)?);
             w.u16(to_u16("TreeConnectContextCount", self.contexts.len())?);

@@ -2,6 +2,9 @@
 //! packet below was written by hand from the MS-SMB2 section 2.2 layouts
 //! (field by field, commented), not captured.
 
+// Test helpers may fail loudly (clippy.toml allows it inside #[test] fns only).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{hex_bytes, roundtrip};
@@ -41,7 +44,12 @@ fn rsp_header(command: u8) -> String {
 
 #[test]
 fn four_byte_bodies() {
-    for (cmd, what) in [(2u8, "logoff"), (4, "tree disconnect"), (0xd, "echo"), (0xc, "cancel")] {
+    for (cmd, what) in [
+        (2u8, "logoff"),
+        (4, "tree disconnect"),
+        (0xd, "echo"),
+        (0xc, "cancel"),
+    ] {
         let req = hex_bytes(&(req_header(cmd, 0) + "0400 0000"));
         let rsp = hex_bytes(&(rsp_header(cmd) + "0400 0000"));
         let h = match cmd {
@@ -136,7 +144,10 @@ fn tree_connect_plain() {
     let mut bad = msg.clone();
     bad[73] = 0xd8;
     let req = TreeConnectRequest::decode(&bad).unwrap();
-    assert_eq!(req.path_string(), Err(WireError::BadUtf16 { field: "Path" }));
+    assert_eq!(
+        req.path_string(),
+        Err(WireError::BadUtf16 { field: "Path" })
+    );
 }
 
 #[test]
@@ -246,9 +257,7 @@ fn ioctl_validate_negotiate_request() {
 
 #[test]
 fn ioctl_validate_negotiate_response() {
-    let output = hex_bytes(
-        "27000000 39cbcaf329714942bdce5d60f09ab3fb 0100 0203",
-    );
+    let output = hex_bytes("27000000 39cbcaf329714942bdce5d60f09ab3fb 0100 0203");
     let msg = hex_bytes(&format!(
         "{}
          3100 0000               # StructureSize 49, Reserved
@@ -287,7 +296,13 @@ fn ioctl_with_input_and_output() {
     ));
     let (_, req) = roundtrip::<IoctlRequest>(&msg);
     assert_eq!(req.ctl_code, fsctl::PIPE_TRANSCEIVE);
-    assert_eq!(req.file_id, FileId { persistent: 1, volatile: 2 });
+    assert_eq!(
+        req.file_id,
+        FileId {
+            persistent: 1,
+            volatile: 2
+        }
+    );
     assert_eq!(req.input, [0xaa, 0xbb, 0xcc]);
     assert_eq!(req.output, [0xdd, 0xee]);
 }
@@ -296,14 +311,14 @@ fn ioctl_with_input_and_output() {
 fn error_response_with_311_contexts() {
     // STATUS_BAD_NETWORK_NAME with two contexts: a default one with 4 bytes
     // and a share-redirect one starting 8-aligned (after 4 pad bytes).
-    let msg = hex_bytes(&format!(
+    let msg = hex_bytes(
         "fe534d42 4000 0100 cc0000c0 0300 0100 01000000 00000000
          0500000000000000 feff0000 00000000 1100000000000000
          00000000000000000000000000000000
          0900 02 00 1a000000      # StructureSize 9, ErrorContextCount 2, ByteCount 26
          04000000 00000000 10000000 00000000 # ctx 1: len 4, DEFAULT, data
          02000000 53526472 abcd              # ctx 2: len 2, SHARE_REDIRECT",
-    ));
+    );
     let (h, e) = roundtrip::<ErrorResponse>(&msg);
     assert_eq!(h.status, NtStatus::BAD_NETWORK_NAME);
     assert_eq!(e.error_context_count, 2);
@@ -372,18 +387,26 @@ fn negotiate_request_every_context() {
     use NegotiateContext as C;
     match &req.contexts[..] {
         [
-            C::PreauthIntegrity { hash_algorithms, salt },
+            C::PreauthIntegrity {
+                hash_algorithms,
+                salt,
+            },
             C::Encryption { ciphers },
             C::Compression { flags, algorithms },
             C::NetName { name },
             C::Transport { flags: tflags },
             C::RdmaTransform { transforms },
-            C::Signing { algorithms: signing },
+            C::Signing {
+                algorithms: signing,
+            },
             C::Unknown { context_type, data },
         ] => {
             assert_eq!(hash_algorithms.to_vec(), [1]);
             assert_eq!(*salt, [0xaa, 0xbb]);
-            assert_eq!(ciphers.to_vec(), [algorithm::AES256_GCM, algorithm::AES128_GCM]);
+            assert_eq!(
+                ciphers.to_vec(),
+                [algorithm::AES256_GCM, algorithm::AES128_GCM]
+            );
             assert_eq!(*flags, algorithm::COMPRESSION_FLAG_CHAINED);
             assert_eq!(algorithms.to_vec(), [2, 3, 5]);
             assert_eq!(
@@ -392,7 +415,10 @@ fn negotiate_request_every_context() {
             );
             assert_eq!(*tflags, algorithm::TRANSPORT_ACCEPT_LEVEL_SECURITY);
             assert_eq!(transforms.to_vec(), [1, 2]);
-            assert_eq!(signing.to_vec(), [algorithm::SIGNING_AES_GMAC, algorithm::SIGNING_AES_CMAC]);
+            assert_eq!(
+                signing.to_vec(),
+                [algorithm::SIGNING_AES_GMAC, algorithm::SIGNING_AES_CMAC]
+            );
             assert_eq!((*context_type, *data), (0x0100, &[1u8, 2, 3][..]));
         }
         other => panic!("unexpected {other:?}"),
@@ -447,15 +473,24 @@ fn smb1_multiprotocol_negotiate() {
     // Only "SMB 2.002" → 0x0202; no SMB2 dialect → None.
     let mut only202 = Vec::new();
     Smb1Negotiate::encode_with(&neg.header, &[b"NT LM 0.12", b"SMB 2.002"], &mut only202).unwrap();
-    assert_eq!(Smb1Negotiate::decode(&only202).unwrap().smb2_answer(), Some(0x0202));
+    assert_eq!(
+        Smb1Negotiate::decode(&only202).unwrap().smb2_answer(),
+        Some(0x0202)
+    );
     let mut smb1only = Vec::new();
     Smb1Negotiate::encode_with(&neg.header, &[b"NT LM 0.12"], &mut smb1only).unwrap();
-    assert_eq!(Smb1Negotiate::decode(&smb1only).unwrap().smb2_answer(), None);
+    assert_eq!(
+        Smb1Negotiate::decode(&smb1only).unwrap().smb2_answer(),
+        None
+    );
 
     // Another SMB1 command, an unterminated string, a missing marker.
     let mut other = msg.clone();
     other[4] = 0x73;
-    assert_eq!(Smb1Negotiate::decode(&other), Err(WireError::NotSmb1Negotiate(0x73)));
+    assert_eq!(
+        Smb1Negotiate::decode(&other),
+        Err(WireError::NotSmb1Negotiate(0x73))
+    );
     assert_eq!(
         WireError::NotSmb1Negotiate(0x73).status(),
         NtStatus::NOT_SUPPORTED

@@ -1,6 +1,9 @@
 //! Property tests: no decoder panics on arbitrary or mutated bytes, and
 //! decode(encode(v)) == v for generated values of the encodable types.
 
+// Test helpers may fail loudly (clippy.toml allows it inside #[test] fns only).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use proptest::prelude::*;
@@ -11,7 +14,9 @@ use smbkit_wire::ioctl::{IoctlRequest, IoctlResponse};
 use smbkit_wire::negotiate::{NegotiateContext, NegotiateRequest, NegotiateResponse, dialect};
 use smbkit_wire::session_setup::{SessionSetupRequest, SessionSetupResponse};
 use smbkit_wire::smb1::Smb1Negotiate;
-use smbkit_wire::tree_connect::{TreeConnectContext, TreeConnectRequest, TreeConnectResponse, flags};
+use smbkit_wire::tree_connect::{
+    TreeConnectContext, TreeConnectRequest, TreeConnectResponse, flags,
+};
 use smbkit_wire::{
     Command, FileId, Guid, Header, HeaderFlags, HeaderId, NtStatus, Pdu, Writer, split_compound,
 };
@@ -47,7 +52,11 @@ fn seeds() -> Vec<Vec<u8>> {
             let l = l.trim().trim_end_matches(',');
             let l = l.strip_prefix("message = ").unwrap_or(l);
             let h = l.strip_prefix('"')?.strip_suffix('"')?;
-            if h.starts_with("fe534d42") { hex::decode(h).ok() } else { None }
+            if h.starts_with("fe534d42") {
+                hex::decode(h).ok()
+            } else {
+                None
+            }
         })
         .collect()
 }
@@ -86,7 +95,10 @@ fn guid() -> impl Strategy<Value = Guid> {
 fn negotiate_context() -> impl Strategy<Value = NegotiateContext<'static>> {
     prop_oneof![
         (u16list(4), blob(40)).prop_map(|(hash_algorithms, salt)| {
-            NegotiateContext::PreauthIntegrity { hash_algorithms, salt }
+            NegotiateContext::PreauthIntegrity {
+                hash_algorithms,
+                salt,
+            }
         }),
         u16list(5).prop_map(|ciphers| NegotiateContext::Encryption { ciphers }),
         (any::<u32>(), u16list(5))
@@ -104,7 +116,10 @@ fn header() -> impl Strategy<Value = Header> {
     (
         any::<(u16, u32, u16, u16, u32, u32, u64, u64)>(),
         prop_oneof![
-            any::<(u32, u32)>().prop_map(|(process_id, tree_id)| HeaderId::Sync { process_id, tree_id }),
+            any::<(u32, u32)>().prop_map(|(process_id, tree_id)| HeaderId::Sync {
+                process_id,
+                tree_id
+            }),
             any::<u64>().prop_map(|async_id| HeaderId::Async { async_id }),
         ],
         any::<[u8; 16]>(),
@@ -130,7 +145,11 @@ fn header() -> impl Strategy<Value = Header> {
 }
 
 /// Encodes `body` after a header for `command`, decodes it and compares.
-fn check_roundtrip<'a, P>(command: Command, body: &P, buf: &'a mut Vec<u8>) -> Result<(), TestCaseError>
+fn check_roundtrip<'a, P>(
+    command: Command,
+    body: &P,
+    buf: &'a mut Vec<u8>,
+) -> Result<(), TestCaseError>
 where
     P: Pdu<'a> + PartialEq + core::fmt::Debug,
 {
@@ -140,7 +159,8 @@ where
         ..Header::default()
     }
     .encode(&mut w);
-    body.encode(&mut w).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    body.encode(&mut w)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let buf: &'a Vec<u8> = buf;
     let back = P::decode(buf).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(&back, body);

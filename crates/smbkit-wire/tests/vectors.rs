@@ -1,6 +1,9 @@
 //! Round trips of real Windows packets (tests/data/windows-packets.toml, copied
 //! from the published vectors; see the header of that file for the sources).
 
+// Test helpers may fail loudly (clippy.toml allows it inside #[test] fns only).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::roundtrip;
@@ -66,7 +69,10 @@ fn windows_311_negotiate_and_session_setup_roundtrip() {
         assert_eq!(h.command, Command::NEGOTIATE);
         assert_eq!(h.message_id, mid0);
         assert!(!h.is_response());
-        assert_eq!(req.dialects.to_vec(), [0x0202, 0x0210, 0x0300, 0x0302, 0x0311]);
+        assert_eq!(
+            req.dialects.to_vec(),
+            [0x0202, 0x0210, 0x0300, 0x0302, 0x0311]
+        );
         assert_eq!(req.security_mode, client_security_mode);
         assert_eq!(req.capabilities, client_caps);
         if chain.id == "ms-blog-smb311-gcm" {
@@ -108,7 +114,11 @@ fn windows_311_negotiate_and_session_setup_roundtrip() {
         assert_eq!(rsp.security_mode, 1);
         assert_eq!(
             rsp.server_guid,
-            Guid(bytes("39cbcaf329714942bdce5d60f09ab3fb").try_into().unwrap())
+            Guid(
+                bytes("39cbcaf329714942bdce5d60f09ab3fb")
+                    .try_into()
+                    .unwrap()
+            )
         );
         assert_eq!(rsp.max_transact_size, 0x0080_0000);
         assert_eq!(rsp.max_read_size, 0x0080_0000);
