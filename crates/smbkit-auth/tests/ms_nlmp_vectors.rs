@@ -1,11 +1,15 @@
 //! MS-NLMP 4.2.4 (NTLMv2) published values, from tests/data/ntlmv2.toml.
+// Test helpers outside #[test] fns: a failure here should fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use common::{h, h8, h16, utf16};
 use smbkit_auth::ntlm::av_pair::{self, TargetInfo};
 use smbkit_auth::ntlm::crypto;
-use smbkit_auth::ntlm::{AuthenticateMessage, ChallengeMessage, NegotiateFlags, verify_authenticate};
+use smbkit_auth::ntlm::{
+    AuthenticateMessage, ChallengeMessage, NegotiateFlags, verify_authenticate,
+};
 use smbkit_auth::{MemoryCredentials, NtHash, SessionKey};
 
 fn v() -> common::Ntlmv2 {
@@ -17,8 +21,16 @@ fn ntowfv1_and_ntowfv2() {
     let v = v();
     let hash = NtHash::from_password(&v.password);
     assert_eq!(hash.as_bytes(), &h16(&v.ntowfv1));
-    assert_eq!(NtHash::from_hex(&v.ntowfv1).unwrap().as_bytes(), hash.as_bytes());
-    assert_eq!(NtHash::from_hex(&v.ntowfv1.to_uppercase()).unwrap().as_bytes(), hash.as_bytes());
+    assert_eq!(
+        NtHash::from_hex(&v.ntowfv1).unwrap().as_bytes(),
+        hash.as_bytes()
+    );
+    assert_eq!(
+        NtHash::from_hex(&v.ntowfv1.to_uppercase())
+            .unwrap()
+            .as_bytes(),
+        hash.as_bytes()
+    );
     let ntowf = crypto::ntowfv2(&hash, &v.user, &utf16(&v.domain));
     assert_eq!(ntowf.as_bytes(), &h16(&v.ntowfv2));
 }
@@ -31,14 +43,21 @@ fn ntproofstr_session_base_key_and_exported_key() {
     assert_eq!(proof, h16(&v.ntproofstr));
     let base = crypto::session_base_key(&ntowf, &proof);
     assert_eq!(base.as_bytes(), &h16(&v.session_base_key));
-    let exported =
-        crypto::exported_session_key(&base, NegotiateFlags::KEY_EXCH, &h(&v.encrypted_random_session_key)).unwrap();
+    let exported = crypto::exported_session_key(
+        &base,
+        NegotiateFlags::KEY_EXCH,
+        &h(&v.encrypted_random_session_key),
+    )
+    .unwrap();
     assert_eq!(exported.as_bytes(), &h16(&v.random_session_key));
     // Without KEY_EXCH the exported key is the key exchange key.
     let plain = crypto::exported_session_key(&base, NegotiateFlags::default(), &[]).unwrap();
     assert_eq!(plain, base);
     // LMv2 = HMAC-MD5(NTOWFv2, ServerChallenge || ClientChallenge) || ClientChallenge.
-    let lm = crypto::hmac_md5(ntowf.as_bytes(), &[&h(&v.server_challenge), &h(&v.client_challenge)]);
+    let lm = crypto::hmac_md5(
+        ntowf.as_bytes(),
+        &[&h(&v.server_challenge), &h(&v.client_challenge)],
+    );
     assert_eq!(lm.as_slice(), &h(&v.lmv2_response)[..16]);
 }
 
@@ -64,7 +83,15 @@ fn challenge_message_parses_and_round_trips() {
     assert_eq!(msg.target_name, utf16("Server"));
     assert_eq!(msg.target_info, h(&v.target_info));
     let version = msg.version.unwrap();
-    assert_eq!((version.major, version.minor, version.build, version.revision), (6, 0, 6000, 15));
+    assert_eq!(
+        (
+            version.major,
+            version.minor,
+            version.build,
+            version.revision
+        ),
+        (6, 0, 6000, 15)
+    );
     let info = TargetInfo::parse(&msg.target_info).unwrap();
     assert_eq!(info.nb_domain_name, "Domain");
     assert_eq!(info.nb_computer_name, "Server");
@@ -85,7 +112,10 @@ fn authenticate_message_parses_and_round_trips() {
     let mut nt = h(&v.ntproofstr);
     nt.extend(h(&v.temp));
     assert_eq!(msg.nt_response, nt);
-    assert_eq!(msg.encrypted_random_session_key, h(&v.encrypted_random_session_key));
+    assert_eq!(
+        msg.encrypted_random_session_key,
+        h(&v.encrypted_random_session_key)
+    );
     assert_eq!(msg.flags, NegotiateFlags(0xe288_8235));
     assert!(msg.version.is_some());
     assert_eq!(msg.mic, None);

@@ -1,7 +1,7 @@
 //! NegotiateFlags (MS-NLMP 2.2.2.5).
 
 use core::fmt;
-use core::ops::{BitAnd, BitOr};
+use core::ops::{BitAnd, BitOr, Not};
 
 /// The NTLM NegotiateFlags bit set.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -77,6 +77,13 @@ impl BitAnd for NegotiateFlags {
     type Output = Self;
     fn bitand(self, rhs: Self) -> Self {
         Self(self.0 & rhs.0)
+    }
+}
+
+impl Not for NegotiateFlags {
+    type Output = Self;
+    fn not(self) -> Self {
+        Self(!self.0)
     }
 }
 

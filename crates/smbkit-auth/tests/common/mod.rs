@@ -1,4 +1,6 @@
 //! Shared test helpers: the vector files and SMB2 packet picking.
+// Test helpers outside #[test] fns: a failure here should fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 use serde::Deserialize;
@@ -181,6 +183,10 @@ pub fn session_of_chain(chain: &Chain) -> Session {
 /// The final SESSION_SETUP response's security buffer for a chain id.
 pub fn final_token(chain_id: &str) -> Vec<u8> {
     let id = format!("{chain_id}-final-session-setup-response");
-    let s = signing().smb2_signing.into_iter().find(|s| s.id == id).unwrap();
+    let s = signing()
+        .smb2_signing
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap();
     security_buffer(&h(&s.message))
 }

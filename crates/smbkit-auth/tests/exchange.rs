@@ -1,0 +1,437 @@
+//! Full in-process exchanges: a minimal NTLMv2 client written here, against
+//! the `Acceptor`, SPNEGO-wrapped and raw.
+// Test helpers outside #[test] fns: a failure here should fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use smbkit_auth::ntlm::av_pair::{
+    self, AvPair, MSV_AV_FLAG_MIC_PRESENT, MSV_AV_FLAGS, MSV_AV_TIMESTAMP,
+};
+use smbkit_auth::ntlm::crypto::{self, NtlmKeys};
+use smbkit_auth::ntlm::message::{MIC_LEN, MIC_OFFSET};
+use smbkit_auth::ntlm::{
+    AuthenticateMessage, ChallengeMessage, NegotiateFlags, NegotiateMessage, NtlmConfig, Version,
+};
+use smbkit_auth::spnego::{self, Mech, NegState, NegTokenInit, NegTokenResp, NegotiationToken};
+use smbkit_auth::{
+    Acceptor, AcceptorConfig, AuthError, MemoryCredentials, NtHash, SessionKey, Step,
+};
+
+const NOW: u64 = 0x01d0_aecb_adf5_a1a1;
+
+/// A test-only NTLMv2 client.
+struct Client {
+    user: &'static str,
+    domain: &'static str,
+    password: &'static str,
+    /// Send a MIC (MsvAvFlags bit 0x2) in AUTHENTICATE.
+    mic: bool,
+    negotiate: Vec<u8>,
+    random_session_key: [u8; 16],
+    flags: NegotiateFlags,
+}
+
+impl Client {
+    fn new(password: &'static str) -> Self {
+        let flags = NegotiateFlags(0xe208_8297);
+        let negotiate = NegotiateMessage {
+            flags,
+            domain_name: vec![],
+            workstation: vec![],
+            version: Some(Version {
+                major: 6,
+                minor: 3,
+                build: 9600,
+                revision: 15,
+            }),
+        }
+        .encode()
+        .unwrap();
+        Self {
+            user: "alice",
+            domain: "WORKGROUP",
+            password,
+            mic: true,
+            negotiate,
+            random_session_key: [0x42; 16],
+            flags,
+        }
+    }
+
+    /// AUTHENTICATE for `challenge`; also returns the exported key and flags.
+    fn authenticate(&self, challenge: &[u8]) -> (Vec<u8>, SessionKey, NegotiateFlags) {
+        let chal = ChallengeMessage::parse(challenge).unwrap();
+        let pairs = av_pair::parse(&chal.target_info).unwrap();
+        let timestamp = av_pair::find(&pairs, MSV_AV_TIMESTAMP).unwrap().to_vec();
+        assert_eq!(timestamp, NOW.to_le_bytes());
+        let mut ours: Vec<AvPair<'_>> = pairs.clone();
+        let mic_flag = MSV_AV_FLAG_MIC_PRESENT.to_le_bytes();
+        if self.mic {
+            ours.push(AvPair {
+                id: MSV_AV_FLAGS,
+                value: &mic_flag,
+            });
+        }
+        let mut temp = vec![1u8, 1, 0, 0, 0, 0, 0, 0];
+        temp.extend(&timestamp);
+        temp.extend([0xCC; 8]); // client challenge
+        temp.extend([0u8; 4]);
+        temp.extend(av_pair::encode(&ours).unwrap());
+        temp.extend([0u8; 4]);
+
+        let ntowf = crypto::ntowfv2(
+            &NtHash::from_password(self.password),
+            self.user,
+            &common::utf16(self.domain),
+        );
+        let proof = crypto::nt_proof_str(&ntowf, &chal.server_challenge, &temp);
+        let kxkey = crypto::session_base_key(&ntowf, &proof);
+        let flags = self.flags & chal.flags;
+        let encrypted = crypto::rc4(kxkey.as_bytes(), &self.random_session_key).unwrap();
+        let mut nt = proof.to_vec();
+        nt.extend(&temp);
+        let msg = AuthenticateMessage {
+            lm_response: vec![0; 24],
+            nt_response: nt,
+            domain_name: common::utf16(self.domain),
+            user_name: common::utf16(self.user),
+            workstation: common::utf16("CLIENT"),
+            encrypted_random_session_key: encrypted,
+            flags,
+            version: Some(Version {
+                major: 6,
+                minor: 3,
+                build: 9600,
+                revision: 15,
+            }),
+            mic: self.mic.then_some([0; 16]),
+        };
+        let mut bytes = msg.encode().unwrap();
+        let exported = SessionKey::from_bytes(self.random_session_key);
+        if self.mic {
+            let mic = crypto::mic(&exported, &self.negotiate, challenge, &bytes);
+            bytes[MIC_OFFSET..MIC_OFFSET + MIC_LEN].copy_from_slice(&mic);
+        }
+        (bytes, exported, flags)
+    }
+}
+
+fn creds() -> MemoryCredentials {
+    MemoryCredentials::new()
+        .with_password("Alice", "correct horse")
+        .with_password("bob", "hunter2")
+}
+
+fn acceptor() -> Acceptor {
+    Acceptor::new(AcceptorConfig::new(NtlmConfig::standalone("fileserver")))
+}
+
+fn cont(step: Step) -> Vec<u8> {
+    match step {
+        Step::Continue(t) => t,
+        Step::Done { .. } => panic!("expected Continue"),
+    }
+}
+
+fn resp(token: &[u8]) -> NegTokenResp {
+    match spnego::parse(token).unwrap() {
+        NegotiationToken::Resp(r) => r,
+        NegotiationToken::Init(_) => panic!("expected NegTokenResp"),
+    }
+}
+
+#[test]
+fn raw_ntlmssp_exchange() {
+    let client = Client::new("correct horse");
+    let mut server = acceptor();
+    let challenge = cont(server.step(&client.negotiate, NOW, &creds()).unwrap());
+    assert!(challenge.starts_with(b"NTLMSSP\0"), "raw in, raw out");
+    let chal = ChallengeMessage::parse(&challenge).unwrap();
+    assert_eq!(chal.flags, NegotiateFlags(0xe28a_8215));
+    assert_eq!(chal.target_name, common::utf16("FILESERVER"));
+    let (auth_msg, client_key, _) = client.authenticate(&challenge);
+    let Step::Done { token, auth } = server.step(&auth_msg, NOW, &creds()).unwrap() else {
+        panic!("not done")
+    };
+    assert_eq!(token, None);
+    assert_eq!(auth.user, "alice");
+    assert_eq!(auth.domain, "WORKGROUP");
+    assert_eq!(auth.workstation, "CLIENT");
+    assert!(!auth.anonymous);
+    assert!(auth.mic_verified);
+    assert_eq!(auth.session_key, client_key);
+    assert!(server.is_finished());
+    assert_eq!(
+        server.step(&auth_msg, NOW, &creds()).unwrap_err(),
+        AuthError::Finished
+    );
+}
+
+/// SPNEGO exchange; returns the final token and the client's keys.
+fn spnego_exchange(
+    client: &Client,
+    mechs: Vec<Mech>,
+    send_mech_list_mic: bool,
+) -> Result<(Vec<u8>, SessionKey, bool), AuthError> {
+    let mut server = acceptor();
+    let c = creds();
+    let optimistic = (mechs.first() == Some(&Mech::Ntlmssp)).then(|| client.negotiate.clone());
+    let init = NegTokenInit::new(mechs.clone(), optimistic.clone());
+    let first = resp(&cont(server.step(&init.encode(), NOW, &c)?));
+    assert_eq!(first.neg_state, Some(NegState::AcceptIncomplete));
+    assert_eq!(first.supported_mech, Some(Mech::Ntlmssp));
+    let challenge = match first.response_token {
+        Some(ch) => ch,
+        None => {
+            // NTLMSSP was not first: the server asked for our NTLM token.
+            assert!(optimistic.is_none());
+            let next = NegTokenResp {
+                response_token: Some(client.negotiate.clone()),
+                ..Default::default()
+            };
+            let r = resp(&cont(server.step(&next.encode(), NOW, &c)?));
+            assert_eq!(r.neg_state, Some(NegState::AcceptIncomplete));
+            r.response_token.unwrap()
+        }
+    };
+    let (auth_msg, key, flags) = client.authenticate(&challenge);
+    let keys = NtlmKeys::derive(&key, flags).unwrap();
+    let mech_types_der = spnego::encode_mech_types(&mechs);
+    let mic = keys.client_signature(0, &mech_types_der).unwrap().to_vec();
+    let msg = NegTokenResp {
+        response_token: Some(auth_msg),
+        mech_list_mic: send_mech_list_mic.then(|| mic.clone()),
+        ..Default::default()
+    };
+    let server_mic = keys.server_signature(0, &mech_types_der).unwrap().to_vec();
+    let (token, auth, requested) = match server.step(&msg.encode(), NOW, &c)? {
+        Step::Done { token, auth } => (token.unwrap(), auth, false),
+        Step::Continue(t) => {
+            // request-mic: the server signed, now wants ours.
+            let r = resp(&t);
+            assert_eq!(r.neg_state, Some(NegState::RequestMic));
+            assert_eq!(r.mech_list_mic, Some(server_mic.clone()));
+            let msg = NegTokenResp {
+                mech_list_mic: Some(mic),
+                ..Default::default()
+            };
+            let Step::Done { token, auth } = server.step(&msg.encode(), NOW, &c)? else {
+                panic!("not done")
+            };
+            (token.unwrap(), auth, true)
+        }
+    };
+    assert_eq!(auth.session_key, key);
+    assert!(server.is_finished());
+    let fin = resp(&token);
+    assert_eq!(fin.neg_state, Some(NegState::AcceptCompleted));
+    if let Some(m) = &fin.mech_list_mic {
+        assert_eq!(m, &server_mic);
+    }
+    Ok((token, key, requested))
+}
+
+#[test]
+fn spnego_exchange_with_mech_list_mic() {
+    let client = Client::new("correct horse");
+    let (token, _, requested) = spnego_exchange(&client, vec![Mech::Ntlmssp], true).unwrap();
+    assert!(!requested);
+    assert!(resp(&token).mech_list_mic.is_some());
+}
+
+#[test]
+fn spnego_exchange_server_requests_the_mic() {
+    let client = Client::new("correct horse");
+    let (token, _, requested) = spnego_exchange(&client, vec![Mech::Ntlmssp], false).unwrap();
+    assert!(requested);
+    // Our MIC went out with request-mic; the final token has none.
+    assert_eq!(resp(&token).mech_list_mic, None);
+}
+
+#[test]
+fn spnego_exchange_old_client_without_any_mic() {
+    let mut client = Client::new("correct horse");
+    client.mic = false;
+    let (token, _, requested) = spnego_exchange(&client, vec![Mech::Ntlmssp], false).unwrap();
+    assert!(!requested);
+    assert_eq!(resp(&token).mech_list_mic, None);
+}
+
+#[test]
+fn spnego_exchange_when_ntlmssp_is_not_first() {
+    let mut client = Client::new("correct horse");
+    client.mic = false; // even without NTLM MIC, the downgrade demands a mechListMIC
+    let (_, _, requested) = spnego_exchange(
+        &client,
+        vec![Mech::MsKerberos, Mech::Kerberos, Mech::Ntlmssp],
+        false,
+    )
+    .unwrap();
+    assert!(requested);
+    let client = Client::new("correct horse");
+    let (token, _, requested) =
+        spnego_exchange(&client, vec![Mech::Kerberos, Mech::Ntlmssp], true).unwrap();
+    assert!(!requested);
+    assert!(resp(&token).mech_list_mic.is_some());
+}
+
+#[test]
+fn spnego_wrong_password_is_logon_failure() {
+    let client = Client::new("Tr0ub4dor&3");
+    let err = spnego_exchange(&client, vec![Mech::Ntlmssp], true).unwrap_err();
+    assert_eq!(err, AuthError::LogonFailure);
+    assert_eq!(err.ntstatus(), 0xC000_006D);
+}
+
+#[test]
+fn tampered_mech_list_mic_is_refused() {
+    let client = Client::new("correct horse");
+    let mut server = acceptor();
+    let c = creds();
+    let init = NegTokenInit::new(vec![Mech::Ntlmssp], Some(client.negotiate.clone()));
+    let challenge = resp(&cont(server.step(&init.encode(), NOW, &c).unwrap()))
+        .response_token
+        .unwrap();
+    let (auth_msg, key, flags) = client.authenticate(&challenge);
+    let keys = NtlmKeys::derive(&key, flags).unwrap();
+    let mut mic = keys
+        .client_signature(0, &spnego::encode_mech_types(&[Mech::Ntlmssp]))
+        .unwrap();
+    mic[5] ^= 0x01;
+    let msg = NegTokenResp {
+        response_token: Some(auth_msg),
+        mech_list_mic: Some(mic.to_vec()),
+        ..Default::default()
+    };
+    assert_eq!(
+        server.step(&msg.encode(), NOW, &c).unwrap_err(),
+        AuthError::LogonFailure
+    );
+    assert!(server.is_finished());
+}
+
+#[test]
+fn anonymous_only_when_allowed() {
+    let anon = |flags: NegotiateFlags| AuthenticateMessage {
+        lm_response: vec![0],
+        nt_response: vec![],
+        domain_name: vec![],
+        user_name: vec![],
+        workstation: vec![],
+        encrypted_random_session_key: vec![],
+        flags,
+        version: None,
+        mic: None,
+    };
+    let client = Client::new("");
+    // Refused by default.
+    let mut server = acceptor();
+    let challenge = cont(server.step(&client.negotiate, NOW, &creds()).unwrap());
+    let flags = ChallengeMessage::parse(&challenge).unwrap().flags;
+    let msg = anon(flags | NegotiateFlags::ANONYMOUS).encode().unwrap();
+    let err = server.step(&msg, NOW, &creds()).unwrap_err();
+    assert_eq!(err, AuthError::AnonymousRefused);
+    assert_eq!(err.ntstatus(), 0xC000_006D);
+
+    // Allowed: SPNEGO-wrapped.
+    let mut config = NtlmConfig::standalone("fileserver");
+    config.allow_anonymous = true;
+    let mut server = Acceptor::new(AcceptorConfig::new(config));
+    let init = NegTokenInit::new(vec![Mech::Ntlmssp], Some(client.negotiate.clone()));
+    let challenge = resp(&cont(server.step(&init.encode(), NOW, &creds()).unwrap()))
+        .response_token
+        .unwrap();
+    let flags = ChallengeMessage::parse(&challenge).unwrap().flags & !NegotiateFlags::KEY_EXCH;
+    let msg = NegTokenResp {
+        response_token: Some(anon(flags).encode().unwrap()),
+        ..Default::default()
+    };
+    let Step::Done { token, auth } = server.step(&msg.encode(), NOW, &creds()).unwrap() else {
+        panic!("not done")
+    };
+    assert!(auth.anonymous);
+    assert_eq!(auth.user, "");
+    assert_eq!(auth.session_key, SessionKey::from_bytes([0; 16]));
+    assert_eq!(
+        resp(&token.unwrap()).neg_state,
+        Some(NegState::AcceptCompleted)
+    );
+}
+
+#[test]
+fn empty_first_token_gets_the_negotiate_token() {
+    let mut server = acceptor();
+    let t = cont(server.step(&[], NOW, &creds()).unwrap());
+    assert_eq!(t, spnego::neg_token_init2());
+    assert_eq!(server.negotiate_token(), t);
+    // Still at the start: a raw NEGOTIATE works next.
+    let client = Client::new("correct horse");
+    assert!(cont(server.step(&client.negotiate, NOW, &creds()).unwrap()).starts_with(b"NTLMSSP\0"));
+}
+
+#[test]
+fn out_of_order_and_unsupported() {
+    let client = Client::new("correct horse");
+    // AUTHENTICATE first.
+    let mut server = acceptor();
+    let mut probe = acceptor();
+    let challenge = cont(probe.step(&client.negotiate, NOW, &creds()).unwrap());
+    let (auth_msg, _, _) = client.authenticate(&challenge);
+    assert!(matches!(
+        server.step(&auth_msg, NOW, &creds()),
+        Err(AuthError::UnexpectedToken(_))
+    ));
+    assert_eq!(
+        server.step(&client.negotiate, NOW, &creds()).unwrap_err(),
+        AuthError::Finished
+    );
+
+    // NEGOTIATE twice (raw).
+    let mut server = acceptor();
+    cont(server.step(&client.negotiate, NOW, &creds()).unwrap());
+    assert!(server.step(&client.negotiate, NOW, &creds()).is_err());
+
+    // NegTokenResp first.
+    let mut server = acceptor();
+    let r = NegTokenResp {
+        response_token: Some(client.negotiate.clone()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        server.step(&r.encode(), NOW, &creds()),
+        Err(AuthError::UnexpectedToken(_))
+    ));
+
+    // Only Kerberos offered.
+    let mut server = acceptor();
+    let init = NegTokenInit::new(vec![Mech::Kerberos], Some(vec![1, 2, 3]));
+    let err = server.step(&init.encode(), NOW, &creds()).unwrap_err();
+    assert_eq!(err, AuthError::MechNotSupported);
+    assert_eq!(err.ntstatus(), 0xC000_00BB);
+
+    // Garbage.
+    let mut server = acceptor();
+    let err = server.step(&[0x60, 0x80, 0x00], NOW, &creds()).unwrap_err();
+    assert!(matches!(err, AuthError::Malformed(_)));
+    assert_eq!(err.ntstatus(), 0xC000_000D);
+
+    // OEM-only client.
+    let mut server = acceptor();
+    let oem = NegotiateMessage {
+        flags: NegotiateFlags(0x0000_0206),
+        domain_name: vec![],
+        workstation: vec![],
+        version: None,
+    };
+    assert!(matches!(
+        server.step(&oem.encode().unwrap(), NOW, &creds()),
+        Err(AuthError::Unsupported(_))
+    ));
+
+    // A reject token encodes as RFC 4178 says.
+    assert_eq!(
+        hex::encode(NegTokenResp::reject().encode()),
+        "a1073005a0030a0102"
+    );
+}
