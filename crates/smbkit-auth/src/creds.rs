@@ -138,3 +138,36 @@ impl fmt::Debug for MemoryCredentials {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_errors() {
+        assert_eq!(NtHash::from_hex("00").unwrap_err(), NtHashError::Length);
+        assert_eq!(
+            NtHash::from_hex(&"0".repeat(33)).unwrap_err(),
+            NtHashError::Length
+        );
+        assert_eq!(
+            NtHash::from_hex(&"g".repeat(32)).unwrap_err(),
+            NtHashError::Digit
+        );
+        assert_eq!(
+            NtHash::from_hex(&"aB".repeat(16)).unwrap().as_bytes(),
+            &[0xAB; 16]
+        );
+    }
+
+    #[test]
+    fn store_is_case_insensitive_and_replaces() {
+        let mut s = MemoryCredentials::new();
+        assert!(s.is_empty());
+        s.add_password("Bob", "one").add_password("BOB", "two");
+        assert_eq!(s.len(), 1);
+        let got = s.nt_hash("bob").unwrap();
+        assert_eq!(got.as_bytes(), NtHash::from_password("two").as_bytes());
+        assert!(s.nt_hash("alice").is_none());
+    }
+}

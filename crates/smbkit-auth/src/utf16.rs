@@ -32,3 +32,30 @@ pub(crate) fn upcase(s: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_errors() {
+        assert_eq!(encode("Ab"), [0x41, 0, 0x62, 0]);
+        assert_eq!(decode(&encode("Grüße €"), "f").unwrap(), "Grüße €");
+        assert_eq!(
+            decode(&[0x41], "f").unwrap_err(),
+            DecodeError::InvalidUtf16("f")
+        );
+        assert_eq!(
+            decode(&[0x00, 0xD8], "f").unwrap_err(),
+            DecodeError::InvalidUtf16("f")
+        );
+    }
+
+    #[test]
+    fn upcase_is_per_character() {
+        assert_eq!(upcase("administrator"), "ADMINISTRATOR");
+        assert_eq!(upcase("jürgen"), "JÜRGEN");
+        // 'ß' upper-cases to "SS" in Unicode; Windows keeps it one character.
+        assert_eq!(upcase("straße"), "STRAßE");
+    }
+}

@@ -116,3 +116,63 @@ pub(crate) fn write(tag: u8, content: &[u8]) -> Vec<u8> {
 pub(crate) fn concat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_short_and_long_form() {
+        assert_eq!(write(0x04, &[]), [0x04, 0x00]);
+        assert_eq!(write(0x04, &[9; 0x7F])[..2], [0x04, 0x7F]);
+        assert_eq!(write(0x04, &[9; 0x80])[..3], [0x04, 0x81, 0x80]);
+        assert_eq!(write(0x04, &[9; 0x1A6])[..4], [0x04, 0x82, 0x01, 0xA6]);
+        for len in [0usize, 1, 0x7F, 0x80, 0xFF, 0x100, 0x1_0000] {
+            let enc = write(0x30, &vec![0xAB; len]);
+            let (tlv, rest) = read(&enc).unwrap();
+            assert_eq!(
+                (tlv.tag, tlv.value.len(), tlv.raw.len(), rest.len()),
+                (0x30, len, enc.len(), 0)
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_what_der_does_not_allow() {
+        assert_eq!(
+            read(&[0x30, 0x80, 0x00, 0x00]).unwrap_err(),
+            DecodeError::Der("indefinite length")
+        );
+        assert_eq!(
+            read(&[0x1F, 0x01, 0x00]).unwrap_err(),
+            DecodeError::Der("multi-byte tag")
+        );
+        assert_eq!(
+            read(&[0x04, 0x85, 1, 0, 0, 0, 0]).unwrap_err(),
+            DecodeError::Der("length too long")
+        );
+        assert_eq!(
+            read(&[0x04, 0x82, 0x01]).unwrap_err(),
+            DecodeError::Der("truncated length")
+        );
+        assert_eq!(
+            read(&[0x04, 0x03, 0x01]).unwrap_err(),
+            DecodeError::Der("length beyond input")
+        );
+        assert_eq!(
+            read(&[0x04, 0x84, 0xFF, 0xFF, 0xFF, 0xFF]).unwrap_err(),
+            DecodeError::Der("length beyond input")
+        );
+        assert_eq!(read(&[]).unwrap_err(), DecodeError::Der("truncated tag"));
+        assert_eq!(
+            read_only(&[0x04, 0x00, 0x00], 0x04, "x").unwrap_err(),
+            DecodeError::Der("trailing bytes")
+        );
+        assert_eq!(
+            read_only(&[0x05, 0x00], 0x04, "x").unwrap_err(),
+            DecodeError::Spnego("x")
+        );
+        assert!(read_seq(&[0x05, 0x00, 0x05, 0x00, 0x05, 0x00], 2).is_err());
+        assert_eq!(read_seq(&[0x05, 0x00, 0x05, 0x00], 2).unwrap().len(), 2);
+    }
+}
