@@ -22,6 +22,7 @@ pub const MIC_LEN: usize = 16;
 
 const NEGOTIATE_HEADER: usize = 32;
 const CHALLENGE_HEADER: usize = 48;
+const CHALLENGE_MIN_HEADER: usize = 32;
 const AUTHENTICATE_HEADER: usize = 64;
 const VERSION_LEN: usize = 8;
 
@@ -268,11 +269,19 @@ pub struct ChallengeMessage {
 impl ChallengeMessage {
     /// Parses a CHALLENGE_MESSAGE.
     pub fn parse(msg: &[u8]) -> Result<Self, DecodeError> {
-        check_header(msg, CHALLENGE_MESSAGE, CHALLENGE_HEADER)?;
+        // Old servers end the header after Reserved (32 or 40 bytes, no TargetInfo).
+        check_header(msg, CHALLENGE_MESSAGE, CHALLENGE_MIN_HEADER)?;
         let target_name = field(msg, 12, "TargetName")?;
         let flags = NegotiateFlags(u32_at(msg, 20)?);
         let server_challenge = array_at::<8>(msg, 24)?;
-        let target_info = field(msg, 40, "TargetInfo")?;
+        let target_info = if msg.len() >= CHALLENGE_HEADER {
+            field(msg, 40, "TargetInfo")?
+        } else {
+            Field {
+                bytes: &[],
+                offset: None,
+            }
+        };
         let payload_start = [target_name.offset, target_info.offset]
             .into_iter()
             .flatten()

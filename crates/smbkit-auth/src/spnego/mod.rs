@@ -151,8 +151,8 @@ impl NegTokenInit {
     }
 
     /// The GSS-framed token (`[APPLICATION 0] { SPNEGO OID, [0] NegTokenInit }`).
-    /// With a hint name it is laid out as NegTokenInit2 (negHints at [3],
-    /// mechListMIC at [4]).
+    /// With a hint name it is laid out as NegTokenInit2 (negHints at `[3]`,
+    /// mechListMIC at `[4]`).
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
         let mut fields = vec![der::write(ctx(0), &encode_mech_types(&self.mech_types))];
