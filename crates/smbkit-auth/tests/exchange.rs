@@ -435,3 +435,38 @@ fn out_of_order_and_unsupported() {
         "a1073005a0030a0102"
     );
 }
+
+#[test]
+fn requested_mic_must_verify() {
+    let client = Client::new("correct horse");
+    let mut server = acceptor();
+    let c = creds();
+    let init = NegTokenInit::new(vec![Mech::Ntlmssp], Some(client.negotiate.clone()));
+    let challenge = resp(&cont(server.step(&init.encode(), NOW, &c).unwrap()))
+        .response_token
+        .unwrap();
+    let (auth_msg, key, flags) = client.authenticate(&challenge);
+    let msg = NegTokenResp {
+        response_token: Some(auth_msg),
+        ..Default::default()
+    };
+    let r = resp(&cont(server.step(&msg.encode(), NOW, &c).unwrap()));
+    assert_eq!(r.neg_state, Some(NegState::RequestMic));
+    // A MIC over another mechTypes list does not verify.
+    let keys = NtlmKeys::derive(&key, flags).unwrap();
+    let wrong = keys
+        .client_signature(
+            0,
+            &spnego::encode_mech_types(&[Mech::Kerberos, Mech::Ntlmssp]),
+        )
+        .unwrap();
+    let msg = NegTokenResp {
+        mech_list_mic: Some(wrong.to_vec()),
+        ..Default::default()
+    };
+    assert_eq!(
+        server.step(&msg.encode(), NOW, &c).unwrap_err(),
+        AuthError::LogonFailure
+    );
+    assert!(server.is_finished());
+}
