@@ -4,6 +4,7 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod acceptor;
+pub mod client;
 mod creds;
 mod error;
 mod keys;

@@ -5,115 +5,45 @@
 
 mod common;
 
-use smbkit_auth::ntlm::av_pair::{
-    self, AvPair, MSV_AV_FLAG_MIC_PRESENT, MSV_AV_FLAGS, MSV_AV_TIMESTAMP,
-};
-use smbkit_auth::ntlm::crypto::{self, NtlmKeys};
-use smbkit_auth::ntlm::message::{MIC_LEN, MIC_OFFSET};
+use smbkit_auth::client::NtlmInitiator;
+use smbkit_auth::ntlm::crypto::NtlmKeys;
 use smbkit_auth::ntlm::{
-    AuthenticateMessage, ChallengeMessage, NegotiateFlags, NegotiateMessage, NtlmConfig, Version,
+    AuthenticateMessage, ChallengeMessage, NegotiateFlags, NegotiateMessage, NtlmConfig,
 };
 use smbkit_auth::spnego::{self, Mech, NegState, NegTokenInit, NegTokenResp, NegotiationToken};
-use smbkit_auth::{
-    Acceptor, AcceptorConfig, AuthError, MemoryCredentials, NtHash, SessionKey, Step,
-};
+use smbkit_auth::{Acceptor, AcceptorConfig, AuthError, MemoryCredentials, SessionKey, Step};
 
 const NOW: u64 = 0x01d0_aecb_adf5_a1a1;
 
-/// A test-only NTLMv2 client.
+/// The test client: the crate's public NTLMv2 initiator, plus the
+/// NEGOTIATE bytes it sent (for the tests that build SPNEGO by hand).
 struct Client {
-    user: &'static str,
-    domain: &'static str,
-    password: &'static str,
-    /// Send a MIC (MsvAvFlags bit 0x2) in AUTHENTICATE.
-    mic: bool,
+    inner: NtlmInitiator,
     negotiate: Vec<u8>,
-    random_session_key: [u8; 16],
-    flags: NegotiateFlags,
 }
 
 impl Client {
     fn new(password: &'static str) -> Self {
-        let flags = NegotiateFlags(0xe208_8297);
-        let negotiate = NegotiateMessage {
-            flags,
-            domain_name: vec![],
-            workstation: vec![],
-            version: Some(Version {
-                major: 6,
-                minor: 3,
-                build: 9600,
-                revision: 15,
-            }),
-        }
-        .encode()
-        .unwrap();
-        Self {
-            user: "alice",
-            domain: "WORKGROUP",
-            password,
-            mic: true,
-            negotiate,
-            random_session_key: [0x42; 16],
-            flags,
-        }
+        Self::with(NtlmInitiator::new("alice", "WORKGROUP", password))
+    }
+
+    fn with(inner: NtlmInitiator) -> Self {
+        let inner = inner.fixed_randomness([0x42; 16], [0xCC; 8]);
+        let negotiate = inner.negotiate_message().unwrap();
+        Self { inner, negotiate }
+    }
+
+    fn without_mic(self) -> Self {
+        Self::with(self.inner.mic(false))
     }
 
     /// AUTHENTICATE for `challenge`; also returns the exported key and flags.
     fn authenticate(&self, challenge: &[u8]) -> (Vec<u8>, SessionKey, NegotiateFlags) {
-        let chal = ChallengeMessage::parse(challenge).unwrap();
-        let pairs = av_pair::parse(&chal.target_info).unwrap();
-        let timestamp = av_pair::find(&pairs, MSV_AV_TIMESTAMP).unwrap().to_vec();
-        assert_eq!(timestamp, NOW.to_le_bytes());
-        let mut ours: Vec<AvPair<'_>> = pairs.clone();
-        let mic_flag = MSV_AV_FLAG_MIC_PRESENT.to_le_bytes();
-        if self.mic {
-            ours.push(AvPair {
-                id: MSV_AV_FLAGS,
-                value: &mic_flag,
-            });
-        }
-        let mut temp = vec![1u8, 1, 0, 0, 0, 0, 0, 0];
-        temp.extend(&timestamp);
-        temp.extend([0xCC; 8]); // client challenge
-        temp.extend([0u8; 4]);
-        temp.extend(av_pair::encode(&ours).unwrap());
-        temp.extend([0u8; 4]);
-
-        let ntowf = crypto::ntowfv2(
-            &NtHash::from_password(self.password),
-            self.user,
-            &common::utf16(self.domain),
-        );
-        let proof = crypto::nt_proof_str(&ntowf, &chal.server_challenge, &temp);
-        let kxkey = crypto::session_base_key(&ntowf, &proof);
-        let flags = self.flags & chal.flags;
-        let encrypted = crypto::rc4(kxkey.as_bytes(), &self.random_session_key).unwrap();
-        let mut nt = proof.to_vec();
-        nt.extend(&temp);
-        let msg = AuthenticateMessage {
-            lm_response: vec![0; 24],
-            nt_response: nt,
-            domain_name: common::utf16(self.domain),
-            user_name: common::utf16(self.user),
-            workstation: common::utf16("CLIENT"),
-            encrypted_random_session_key: encrypted,
-            flags,
-            version: Some(Version {
-                major: 6,
-                minor: 3,
-                build: 9600,
-                revision: 15,
-            }),
-            mic: self.mic.then_some([0; 16]),
-        };
-        let mut bytes = msg.encode().unwrap();
-        let exported = SessionKey::from_bytes(self.random_session_key);
-        if self.mic {
-            let mic = crypto::mic(&exported, &self.negotiate, challenge, &bytes);
-            bytes[MIC_OFFSET..MIC_OFFSET + MIC_LEN].copy_from_slice(&mic);
-        }
-        (bytes, exported, flags)
+        let mut client = self.inner.clone();
+        let a = client.authenticate(challenge).unwrap();
+        assert_eq!(a.timestamp, NOW);
+        assert_eq!(client.session_key(), Some(&a.session_key));
+        (a.message, a.session_key, a.flags)
     }
 }
 
@@ -251,8 +181,7 @@ fn spnego_exchange_server_requests_the_mic() {
 
 #[test]
 fn spnego_exchange_old_client_without_any_mic() {
-    let mut client = Client::new("correct horse");
-    client.mic = false;
+    let client = Client::new("correct horse").without_mic();
     let (token, _, requested) = spnego_exchange(&client, vec![Mech::Ntlmssp], false).unwrap();
     assert!(!requested);
     assert_eq!(resp(&token).mech_list_mic, None);
@@ -260,8 +189,7 @@ fn spnego_exchange_old_client_without_any_mic() {
 
 #[test]
 fn spnego_exchange_when_ntlmssp_is_not_first() {
-    let mut client = Client::new("correct horse");
-    client.mic = false; // even without NTLM MIC, the downgrade demands a mechListMIC
+    let client = Client::new("correct horse").without_mic(); // even without NTLM MIC, the downgrade demands a mechListMIC
     let (_, _, requested) = spnego_exchange(
         &client,
         vec![Mech::MsKerberos, Mech::Kerberos, Mech::Ntlmssp],
@@ -469,4 +397,54 @@ fn requested_mic_must_verify() {
         AuthError::LogonFailure
     );
     assert!(server.is_finished());
+}
+
+#[test]
+fn initiator_spnego_helpers_sign_in() {
+    let mut client = NtlmInitiator::new("bob", "WORKGROUP", "hunter2");
+    let mut server = acceptor();
+    let c = creds();
+    let first = cont(
+        server
+            .step(&client.spnego_init().unwrap(), NOW, &c)
+            .unwrap(),
+    );
+    assert!(client.session_key().is_none());
+    let second = client.spnego_authenticate(&first).unwrap();
+    let Step::Done { token, auth } = server.step(&second, NOW, &c).unwrap() else {
+        panic!("not done")
+    };
+    assert_eq!(auth.user, "bob");
+    assert!(auth.mic_verified);
+    assert_eq!(Some(&auth.session_key), client.session_key());
+    // Random session keys: two sign-ins do not share a key.
+    assert_ne!(auth.session_key, SessionKey::from_bytes([0x42; 16]));
+    let fin = resp(&token.unwrap());
+    assert_eq!(fin.neg_state, Some(NegState::AcceptCompleted));
+    assert!(fin.mech_list_mic.is_some());
+
+    // The wrong password is refused by the acceptor, not by the client.
+    let mut client = NtlmInitiator::new("bob", "WORKGROUP", "hunter3");
+    let mut server = acceptor();
+    let first = cont(
+        server
+            .step(&client.spnego_init().unwrap(), NOW, &c)
+            .unwrap(),
+    );
+    let second = client.spnego_authenticate(&first).unwrap();
+    assert_eq!(
+        server.step(&second, NOW, &c).unwrap_err(),
+        AuthError::LogonFailure
+    );
+    // A garbage server token is an error, not a panic.
+    assert!(
+        NtlmInitiator::new("bob", "", "x")
+            .spnego_authenticate(&[0x60, 0x80])
+            .is_err()
+    );
+    assert!(
+        NtlmInitiator::new("bob", "", "x")
+            .authenticate(b"NTLMSSP\0\x02")
+            .is_err()
+    );
 }
