@@ -1,2 +1,120 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod error;
+mod local;
+mod mem;
+mod path;
+mod types;
+
+use core::future::Future;
+
+use bytes::Bytes;
+
+pub use error::VfsError;
+pub use local::{LocalFs, LocalFsOptions};
+pub use mem::{MemFs, MemFsOptions};
+pub use path::{MAX_COMPONENT_UNITS, MAX_PATH_UNITS, PathError, SmbPath, validate_component};
+pub use types::{
+    DirEntry, Disposition, DosAttributes, FileInfo, FileTime, Handle, OpenAction, OpenHow,
+    OpenKind, Opened, SetInfo, VolumeInfo,
+};
+
+/// The storage behind one share.
+///
+/// Implementations: [`LocalFs`] (a directory of the host, confined to it) and
+/// [`MemFs`] (in memory, for tests). Used generically (`Dispatcher<V: Vfs>`),
+/// so the methods return `impl Future + Send` instead of boxing.
+///
+/// Handles are plain ids. A handle stays valid until [`Vfs::close`], also
+/// after its object was renamed or removed (Unix semantics: the data stays
+/// readable until the last handle closes). Every method that takes a handle
+/// fails with [`VfsError::InvalidHandle`] for an unknown one.
+pub trait Vfs: Send + Sync + 'static {
+    /// Opens or creates `path` as `how` says.
+    ///
+    /// Errors: [`VfsError::NotFound`] (last component missing, for `Open` and
+    /// `Overwrite`), [`VfsError::PathNotFound`] (a parent missing),
+    /// [`VfsError::Exists`] (`Create` of an existing name),
+    /// [`VfsError::IsADirectory`] / [`VfsError::NotADirectory`] (kind
+    /// mismatch), [`VfsError::AccessDenied`] (write access or overwrite of a
+    /// READONLY file, a refused symlink), [`VfsError::InvalidParameter`]
+    /// (overwrite or supersede of a directory), [`VfsError::Escape`].
+    fn open(
+        &self,
+        path: &SmbPath,
+        how: OpenHow,
+    ) -> impl Future<Output = Result<Opened, VfsError>> + Send;
+
+    /// Reads up to `len` bytes at `offset`: fewer at end of file, none past
+    /// it. Needs a handle opened with `read`.
+    fn read_at(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: usize,
+    ) -> impl Future<Output = Result<Bytes, VfsError>> + Send;
+
+    /// Writes `data` at `offset` (extending the file as needed) and returns
+    /// the count written. Needs a handle opened with `write`.
+    fn write_at(
+        &self,
+        handle: Handle,
+        offset: u64,
+        data: &[u8],
+    ) -> impl Future<Output = Result<usize, VfsError>> + Send;
+
+    /// Makes the object's data and metadata durable (fsync).
+    fn flush(&self, handle: Handle) -> impl Future<Output = Result<(), VfsError>> + Send;
+
+    /// Truncates or extends the file to `len` bytes. Needs `write`.
+    fn set_len(&self, handle: Handle, len: u64)
+    -> impl Future<Output = Result<(), VfsError>> + Send;
+
+    /// The open object's current information.
+    fn info(&self, handle: Handle) -> impl Future<Output = Result<FileInfo, VfsError>> + Send;
+
+    /// Information about `path` without keeping it open (follows symbolic
+    /// links, confined to the share).
+    fn stat(&self, path: &SmbPath) -> impl Future<Output = Result<FileInfo, VfsError>> + Send;
+
+    /// Changes times and attributes.
+    fn set_info(
+        &self,
+        handle: Handle,
+        info: SetInfo,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send;
+
+    /// Lists a directory handle: every entry except `.` and `..`, sorted by
+    /// name. Entries that cannot be reached inside the share (a symbolic
+    /// link pointing outside or nowhere) and special files (devices, pipes,
+    /// sockets) are left out.
+    fn read_dir(
+        &self,
+        handle: Handle,
+    ) -> impl Future<Output = Result<Vec<DirEntry>, VfsError>> + Send;
+
+    /// Moves the handle's object to `new`. With `replace`, an existing
+    /// file at `new` is replaced; an existing directory never is
+    /// ([`VfsError::AccessDenied`]). A rename that only changes case is
+    /// always allowed.
+    fn rename(
+        &self,
+        handle: Handle,
+        new: &SmbPath,
+        replace: bool,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send;
+
+    /// Removes a file or an empty directory. A non-empty directory gives
+    /// [`VfsError::DirectoryNotEmpty`], a READONLY file or the share root
+    /// [`VfsError::CannotDelete`]. Open handles stay usable.
+    fn remove(&self, path: &SmbPath) -> impl Future<Output = Result<(), VfsError>> + Send;
+
+    /// Releases a handle.
+    fn close(&self, handle: Handle) -> impl Future<Output = Result<(), VfsError>> + Send;
+
+    /// Volume size and identity.
+    fn volume(&self) -> impl Future<Output = Result<VolumeInfo, VfsError>> + Send;
+}
