@@ -5,5 +5,7 @@
 
 pub mod config;
 pub mod frame;
+mod server;
 
 pub use config::{Cli, ConfigError, ServerConfig};
+pub use server::{Server, ServerError, startup_line};

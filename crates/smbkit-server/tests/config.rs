@@ -1,4 +1,5 @@
 //! Configuration: every key, the command-line merge, and each refusal's message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

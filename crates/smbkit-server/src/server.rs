@@ -1,0 +1,375 @@
+//! The embeddable server: listeners, one driver per connection, shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use smbkit_auth::{AcceptorConfig, CredentialStore, MemoryCredentials, NtlmConfig};
+use smbkit_dispatch::{Dispatcher, TraceLayer};
+use smbkit_session::{
+    Config as SessionConfig, Connection, Dialect as SessionDialect, EncryptionPolicy, Item, Share,
+    SigningPolicy,
+};
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::config::{
+    CipherName, DEFAULT_MAX_IO, Dialect, Encryption, ServerConfig, Signing, SigningAlgorithmName,
+    host_names,
+};
+use crate::frame::{FrameError, now_filetime, read_frame};
+
+/// How long shutdown waits for connections to finish their current frame.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Frames queued to one connection's writer before the reader waits.
+const WRITE_QUEUE: usize = 32;
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// A listen address could not be bound (in use, not local, no permission).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The system random generator failed (needed for the ServerGuid).
+    #[error("cannot draw a random ServerGuid: {0}")]
+    Random(String),
+}
+
+/// Everything a connection driver shares with the others.
+struct Shared {
+    session: Arc<SessionConfig>,
+    credentials: Arc<dyn CredentialStore + Send + Sync>,
+    dispatcher: Dispatcher,
+    max_frame: u32,
+}
+
+/// An SMB server bound to its listen addresses.
+///
+/// ```no_run
+/// # async fn demo(config: smbkit_server::ServerConfig) -> Result<(), smbkit_server::ServerError> {
+/// let server = smbkit_server::Server::bind(config).await?;
+/// println!("listening on {:?}", server.local_addrs());
+/// server.run(async { let _ = tokio::signal::ctrl_c().await; }).await;
+/// # Ok(()) }
+/// ```
+pub struct Server {
+    listeners: Vec<(SocketAddr, TcpListener)>,
+    shared: Arc<Shared>,
+    config: ServerConfig,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listen", &self.local_addrs())
+            .field("shares", &self.config.shares)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Binds every listen address of `config` (port 0 picks a free port) and
+    /// prepares the connection core's configuration: a random ServerGuid and
+    /// NTLM names from the host name.
+    pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
+        let mut guid = [0u8; 16];
+        getrandom::fill(&mut guid).map_err(|e| ServerError::Random(e.to_string()))?;
+        let (netbios, dns) = host_names();
+        let session = session_config(&config, guid, &netbios, &dns);
+
+        let mut credentials = MemoryCredentials::new();
+        for user in &config.users {
+            credentials.add_nt_hash(&user.name, user.nt_hash.clone());
+        }
+
+        let mut listeners = Vec::with_capacity(config.listen.len());
+        for &addr in &config.listen {
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServerError::Bind { addr, source })?;
+            let local = listener
+                .local_addr()
+                .map_err(|source| ServerError::Bind { addr, source })?;
+            listeners.push((local, listener));
+        }
+
+        let dispatcher = Dispatcher::builder().layer(TraceLayer).build();
+        Ok(Server {
+            listeners,
+            shared: Arc::new(Shared {
+                session: Arc::new(session),
+                credentials: Arc::new(credentials),
+                dispatcher,
+                max_frame: config.max_frame_size,
+            }),
+            config,
+        })
+    }
+
+    /// The bound addresses (with the real port when 0 was asked for).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners.iter().map(|(a, _)| *a).collect()
+    }
+
+    /// The configuration the server runs with.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, closes every
+    /// connection (after the frame it is working on, at most a few seconds)
+    /// and returns.
+    pub async fn run<F: Future<Output = ()>>(self, shutdown: F) {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (conn_tx, mut conn_rx) = mpsc::channel::<(TcpStream, SocketAddr)>(64);
+
+        let mut acceptors = JoinSet::new();
+        for (addr, listener) in self.listeners {
+            let conn_tx = conn_tx.clone();
+            acceptors.spawn(accept_loop(addr, listener, conn_tx));
+        }
+        drop(conn_tx);
+
+        let mut connections = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = conn_rx.recv() => {
+                    let Some((stream, peer)) = accepted else { break };
+                    let shared = Arc::clone(&self.shared);
+                    connections.spawn(serve_connection(stream, peer, shared, stop_rx.clone()));
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+
+        tracing::info!("shutting down: closing {} connection(s)", connections.len());
+        acceptors.abort_all();
+        let _ = stop_tx.send(true);
+        let drain = async { while connections.join_next().await.is_some() {} };
+        if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+            connections.abort_all();
+        }
+    }
+}
+
+async fn accept_loop(
+    addr: SocketAddr,
+    listener: TcpListener,
+    conn_tx: mpsc::Sender<(TcpStream, SocketAddr)>,
+) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                if conn_tx.send((stream, peer)).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                // Usually EMFILE or a connection reset before accept: keep
+                // serving, but do not spin.
+                tracing::warn!(%addr, error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Reads frames, runs them through the session core and dispatch, and hands
+/// the answers to the writer task, until the peer leaves, misbehaves or the
+/// server stops.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let (mut reader, writer) = stream.into_split();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
+    let writer = tokio::spawn(write_loop(writer, rx));
+    tracing::debug!(%peer, "connection opened");
+
+    let reason = drive(&mut reader, &tx, &shared, &mut stop).await;
+    tracing::debug!(%peer, %reason, "connection closed");
+
+    drop(tx);
+    let _ = writer.await;
+}
+
+/// The read side of one connection; returns why it ended.
+async fn drive(
+    reader: &mut OwnedReadHalf,
+    tx: &mpsc::Sender<Vec<u8>>,
+    shared: &Shared,
+    stop: &mut watch::Receiver<bool>,
+) -> String {
+    let mut connection =
+        Connection::new(Arc::clone(&shared.session), Arc::clone(&shared.credentials));
+    let dispatcher = shared.dispatcher.clone();
+    loop {
+        let frame = tokio::select! {
+            frame = read_frame(reader, shared.max_frame) => frame,
+            _ = stop.changed() => return "server shutting down".to_owned(),
+        };
+        let frame = match frame {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return "peer closed the connection".to_owned(),
+            Err(FrameError::Io(e)) => return format!("read failed: {e}"),
+            Err(e) => return e.to_string(),
+        };
+        let mut batch = match connection.receive(frame, now_filetime()) {
+            Ok(batch) => batch,
+            Err(disconnect) => return disconnect.reason,
+        };
+        for item in &mut batch.items {
+            if let Item::Pending { request, response } = item {
+                let answer = dispatcher.dispatch(request.clone()).await;
+                *response = answer.ok();
+            }
+        }
+        match connection.respond(batch) {
+            Ok(Some(bytes)) => {
+                if tx.send(bytes).await.is_err() {
+                    return "writer stopped".to_owned();
+                }
+            }
+            Ok(None) => {}
+            Err(disconnect) => return disconnect.reason,
+        }
+    }
+}
+
+/// The single writer of a connection: whole frames, in queue order.
+async fn write_loop(mut writer: OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
+    while let Some(frame) = rx.recv().await {
+        if let Err(e) = writer.write_all(&frame).await {
+            tracing::debug!(error = %e, "write failed");
+            return;
+        }
+    }
+    let _ = writer.shutdown().await;
+}
+
+/// The connection core's configuration for `config`.
+fn session_config(
+    config: &ServerConfig,
+    guid: [u8; 16],
+    netbios: &str,
+    dns: &str,
+) -> SessionConfig {
+    let mut ntlm = NtlmConfig::standalone(netbios);
+    ntlm.dns_computer_name = dns.to_owned();
+    ntlm.dns_domain_name = dns.to_owned();
+    ntlm.allow_anonymous = config.guest;
+
+    let mut session = SessionConfig::new(guid);
+    session.min_dialect = dialect(config.min_dialect);
+    session.max_dialect = dialect(config.max_dialect);
+    session.signing = match config.signing {
+        Signing::Required => SigningPolicy::Required,
+        Signing::Enabled => SigningPolicy::Enabled,
+    };
+    session.encryption = match config.encryption {
+        Encryption::Disabled => EncryptionPolicy::Disabled,
+        Encryption::Enabled => EncryptionPolicy::Enabled,
+        Encryption::Required => EncryptionPolicy::Required,
+    };
+    session.ciphers = config.ciphers.iter().map(|&c| cipher(c)).collect();
+    session.signing_algorithms = config
+        .signing_algorithms
+        .iter()
+        .map(|&a| signing_algorithm(a))
+        .collect();
+    session.guest = config.guest;
+    session.max_read_size = DEFAULT_MAX_IO;
+    session.max_write_size = DEFAULT_MAX_IO;
+    session.max_transact_size = DEFAULT_MAX_IO;
+    session.auth = AcceptorConfig::new(ntlm);
+    session.shares = config
+        .shares
+        .iter()
+        .map(|s| {
+            if s.encrypt {
+                Share::encrypted(&s.name)
+            } else {
+                Share::new(&s.name)
+            }
+        })
+        .collect();
+    session
+}
+
+fn dialect(d: Dialect) -> SessionDialect {
+    match d {
+        Dialect::Smb202 => SessionDialect::Smb202,
+        Dialect::Smb210 => SessionDialect::Smb210,
+        Dialect::Smb300 => SessionDialect::Smb300,
+        Dialect::Smb302 => SessionDialect::Smb302,
+        Dialect::Smb311 => SessionDialect::Smb311,
+    }
+}
+
+fn cipher(c: CipherName) -> smbkit_seal::Cipher {
+    match c {
+        CipherName::Aes128Gcm => smbkit_seal::Cipher::Aes128Gcm,
+        CipherName::Aes128Ccm => smbkit_seal::Cipher::Aes128Ccm,
+        CipherName::Aes256Gcm => smbkit_seal::Cipher::Aes256Gcm,
+        CipherName::Aes256Ccm => smbkit_seal::Cipher::Aes256Ccm,
+    }
+}
+
+fn signing_algorithm(a: SigningAlgorithmName) -> smbkit_sign::SigningAlgorithm {
+    match a {
+        SigningAlgorithmName::Aes128Gmac => smbkit_sign::SigningAlgorithm::AesGmac,
+        SigningAlgorithmName::Aes128Cmac => smbkit_sign::SigningAlgorithm::AesCmac,
+        SigningAlgorithmName::HmacSha256 => smbkit_sign::SigningAlgorithm::HmacSha256,
+    }
+}
+
+/// The one start-up log line: listen addresses and shares.
+pub fn startup_line(server: &Server) -> String {
+    let addrs: Vec<String> = server
+        .local_addrs()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let shares: Vec<String> = server
+        .config
+        .shares
+        .iter()
+        .map(|s| {
+            let mut flags = Vec::new();
+            if s.encrypt {
+                flags.push("encrypt");
+            }
+            if s.read_only {
+                flags.push("read-only");
+            }
+            let flags = if flags.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", flags.join(", "))
+            };
+            format!("{}={}{flags}", s.name, s.path.display())
+        })
+        .collect();
+    format!(
+        "smbkitd {} listening on {}; shares: {}",
+        env!("CARGO_PKG_VERSION"),
+        addrs.join(", "),
+        shares.join(", ")
+    )
+}
