@@ -209,7 +209,10 @@ mod tests {
 
     #[test]
     fn variant_mapping() {
-        assert_eq!(VfsError::PathNotFound.status(), NtStatus::OBJECT_PATH_NOT_FOUND);
+        assert_eq!(
+            VfsError::PathNotFound.status(),
+            NtStatus::OBJECT_PATH_NOT_FOUND
+        );
         assert_eq!(VfsError::Escape.status(), NtStatus::ACCESS_DENIED);
         assert_eq!(
             VfsError::from(PathError::Stream).status(),

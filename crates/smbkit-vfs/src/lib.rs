@@ -70,8 +70,11 @@ pub trait Vfs: Send + Sync + 'static {
     fn flush(&self, handle: Handle) -> impl Future<Output = Result<(), VfsError>> + Send;
 
     /// Truncates or extends the file to `len` bytes. Needs `write`.
-    fn set_len(&self, handle: Handle, len: u64)
-    -> impl Future<Output = Result<(), VfsError>> + Send;
+    fn set_len(
+        &self,
+        handle: Handle,
+        len: u64,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send;
 
     /// The open object's current information.
     fn info(&self, handle: Handle) -> impl Future<Output = Result<FileInfo, VfsError>> + Send;

@@ -145,7 +145,10 @@ fn mtime_of(m: &Metadata) -> (i64, i64) {
 }
 
 fn name_of(rel: &Path) -> String {
-    rel.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned()
+    rel.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Stored DOS information (the [`DOS_XATTR`] value).
@@ -220,7 +223,10 @@ impl LocalFs {
     }
 
     fn handle(&self, h: Handle) -> Result<Arc<LocalHandle>, VfsError> {
-        lock(&self.inner.handles).get(&h.0).cloned().ok_or(VfsError::InvalidHandle)
+        lock(&self.inner.handles)
+            .get(&h.0)
+            .cloned()
+            .ok_or(VfsError::InvalidHandle)
     }
 }
 
@@ -241,7 +247,11 @@ impl Inner {
         for (i, comp) in path.components().enumerate() {
             let last = i.saturating_add(1) == count;
             let candidate = rel.join(comp);
-            match self.root.symlink_metadata(&candidate).map_err(VfsError::from) {
+            match self
+                .root
+                .symlink_metadata(&candidate)
+                .map_err(VfsError::from)
+            {
                 Ok(_) => {
                     rel = candidate;
                     continue;
@@ -257,7 +267,10 @@ impl Inner {
                 continue;
             }
             if last {
-                return Ok(Found::Missing { parent: rel, name: comp.to_owned() });
+                return Ok(Found::Missing {
+                    parent: rel,
+                    name: comp.to_owned(),
+                });
             }
             return Err(VfsError::PathNotFound);
         }
@@ -299,7 +312,13 @@ impl Inner {
         if cache.len() >= CACHE_DIRS {
             cache.clear();
         }
-        cache.insert(key, DirNames { mtime: mtime_of(&meta), names });
+        cache.insert(
+            key,
+            DirNames {
+                mtime: mtime_of(&meta),
+                names,
+            },
+        );
         Ok(hit)
     }
 
@@ -363,7 +382,11 @@ impl Inner {
         FileInfo {
             file_id: meta.ino(),
             size: if is_dir { 0 } else { meta.len() },
-            allocation_size: if is_dir { 0 } else { meta.blocks().saturating_mul(512) },
+            allocation_size: if is_dir {
+                0
+            } else {
+                meta.blocks().saturating_mul(512)
+            },
             creation_time: creation,
             last_access_time: time(meta.atime(), meta.atime_nsec()),
             last_write_time: mtime,
@@ -383,8 +406,7 @@ impl Inner {
     /// Opens `rel` for reading metadata (no data access intended).
     fn open_for_meta(dir: &Dir, rel: &Path, is_dir: bool) -> io::Result<Obj> {
         if is_dir {
-            if rel.as_os_str().is_empty() { dir.try_clone() } else { dir.open_dir(rel) }
-                .map(Obj::Dir)
+            open_dir_fd(dir, rel).map(Obj::Dir)
         } else {
             let mut o = OpenOptions::new();
             o.read(true).custom_flags(nonblock());
@@ -394,7 +416,11 @@ impl Inner {
 
     /// Information about `rel` below `dir`, following a final symlink.
     fn info_at(&self, dir: &Dir, rel: &Path, lmeta: Metadata) -> Result<FileInfo, VfsError> {
-        let meta = if lmeta.is_symlink() { dir.metadata(rel)? } else { lmeta };
+        let meta = if lmeta.is_symlink() {
+            dir.metadata(rel)?
+        } else {
+            lmeta
+        };
         if !meta.is_dir() && !meta.is_file() {
             return Err(VfsError::AccessDenied);
         }
@@ -404,12 +430,20 @@ impl Inner {
         Ok(self.build_info(&meta, x, &name_of(rel)))
     }
 
-    fn open_existing(&self, rel: &Path, how: OpenHow) -> Result<(LocalHandle, OpenAction), VfsError> {
+    fn open_existing(
+        &self,
+        rel: &Path,
+        how: OpenHow,
+    ) -> Result<(LocalHandle, OpenAction), VfsError> {
         let lmeta = self.lmeta(rel)?;
         if lmeta.is_symlink() && !how.follow {
             return Err(VfsError::AccessDenied);
         }
-        let meta = if lmeta.is_symlink() { self.root.metadata(rel)? } else { lmeta };
+        let meta = if lmeta.is_symlink() {
+            self.root.metadata(rel)?
+        } else {
+            lmeta
+        };
         if how.disposition == Disposition::Create {
             return Err(VfsError::Exists);
         }
@@ -433,13 +467,28 @@ impl Inner {
                 return Err(VfsError::InvalidParameter("cannot overwrite a directory"));
             }
             let obj = Self::open_for_meta(&self.root, rel, true)?;
-            return Ok((LocalHandle { obj, path, read: how.read, write: how.write }, action));
+            return Ok((
+                LocalHandle {
+                    obj,
+                    path,
+                    read: how.read,
+                    write: how.write,
+                },
+                action,
+            ));
         }
         let truncate = action != OpenAction::Opened;
         let mut o = OpenOptions::new();
-        o.read(true).write(how.write || truncate).custom_flags(nonblock());
+        o.read(true)
+            .write(how.write || truncate)
+            .custom_flags(nonblock());
         let file = self.root.open_with(rel, &o)?;
-        let h = LocalHandle { obj: Obj::File(file), path, read: how.read, write: how.write };
+        let h = LocalHandle {
+            obj: Obj::File(file),
+            path,
+            read: how.read,
+            write: how.write,
+        };
         let info = self.handle_info(&h)?;
         if (how.write || truncate) && info.attributes.contains(DosAttributes::READONLY) {
             return Err(VfsError::AccessDenied);
@@ -455,16 +504,27 @@ impl Inner {
         let is_dir = how.kind == OpenKind::Directory;
         let obj = if is_dir {
             self.root.create_dir(&rel)?;
-            Obj::Dir(self.root.open_dir(&rel)?)
+            Obj::Dir(open_dir_fd(&self.root, &rel)?)
         } else {
             let mut o = OpenOptions::new();
-            o.read(true).write(true).create_new(true).custom_flags(nonblock());
+            o.read(true)
+                .write(true)
+                .create_new(true)
+                .custom_flags(nonblock());
             Obj::File(self.root.open_with(&rel, &o)?)
         };
         self.cache_created(parent, name);
-        let x = DosXattr { attributes: DosAttributes::initial(name, is_dir), creation: FileTime::now() };
+        let x = DosXattr {
+            attributes: DosAttributes::initial(name, is_dir),
+            creation: FileTime::now(),
+        };
         self.write_xattr(obj.fd(), x)?;
-        Ok(LocalHandle { obj, path: Mutex::new(rel), read: how.read, write: how.write })
+        Ok(LocalHandle {
+            obj,
+            path: Mutex::new(rel),
+            read: how.read,
+            write: how.write,
+        })
     }
 
     fn add_handle(&self, h: LocalHandle) -> Handle {
@@ -472,6 +532,22 @@ impl Inner {
         lock(&self.handles).insert(id, Arc::new(h));
         Handle(id)
     }
+}
+
+/// Opens a directory with a real (not `O_PATH`) descriptor, so that
+/// xattrs, fsync and futimens work on it.
+fn open_dir_fd(dir: &Dir, rel: &Path) -> io::Result<Dir> {
+    let rel = if rel.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        rel
+    };
+    let mut o = OpenOptions::new();
+    let flags = OFlags::DIRECTORY | OFlags::NONBLOCK;
+    o.read(true)
+        .custom_flags(i32::try_from(flags.bits()).unwrap_or(0));
+    let file = dir.open_with(rel, &o)?;
+    Ok(Dir::from_std_file(file.into_std()))
 }
 
 fn insert_smallest(names: &mut HashMap<String, String>, n: String) {
@@ -494,9 +570,15 @@ fn timespec(t: Option<FileTime>) -> Timespec {
     match t {
         Some(t) => {
             let (s, ns) = t.to_unix();
-            Timespec { tv_sec: s, tv_nsec: ns.into() }
+            Timespec {
+                tv_sec: s,
+                tv_nsec: ns.into(),
+            }
         }
-        None => Timespec { tv_sec: 0, tv_nsec: UTIME_OMIT },
+        None => Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_OMIT,
+        },
     }
 }
 
@@ -518,7 +600,11 @@ impl Vfs for LocalFs {
                 }
             };
             let info = inner.handle_info(&h)?;
-            Ok(Opened { handle: inner.add_handle(h), action, info })
+            Ok(Opened {
+                handle: inner.add_handle(h),
+                action,
+                info,
+            })
         })
         .await
     }
@@ -584,7 +670,8 @@ impl Vfs for LocalFs {
 
     async fn flush(&self, handle: Handle) -> Result<(), VfsError> {
         let h = self.handle(handle)?;
-        self.run(move |_| Ok(rustix::fs::fsync(h.obj.fd()).map_err(io::Error::from)?)).await
+        self.run(move |_| Ok(rustix::fs::fsync(h.obj.fd()).map_err(io::Error::from)?))
+            .await
     }
 
     async fn set_len(&self, handle: Handle, len: u64) -> Result<(), VfsError> {
@@ -659,15 +746,18 @@ impl Vfs for LocalFs {
                 let Ok(name) = entry?.file_name().into_string() else {
                     continue; // not UTF-8: no client can name it
                 };
-                let Ok(lmeta) = dir.symlink_metadata(&name) else { continue };
+                let Ok(lmeta) = dir.symlink_metadata(&name) else {
+                    continue;
+                };
                 // A plain entry is read through this directory's handle; a
                 // symbolic link is resolved from the share root (so a link to
                 // a sibling works and one leaving the share is refused).
                 let info = if lmeta.is_symlink() {
                     let rel = base.join(&name);
-                    inner.lmeta(&rel).map_err(VfsError::from).and_then(|m| {
-                        inner.info_at(&inner.root, &rel, m)
-                    })
+                    inner
+                        .lmeta(&rel)
+                        .map_err(VfsError::from)
+                        .and_then(|m| inner.info_at(&inner.root, &rel, m))
                 } else {
                     inner.info_at(dir, Path::new(&name), lmeta)
                 };
@@ -697,8 +787,8 @@ impl Vfs for LocalFs {
             let new_name = new.file_name().unwrap_or_default();
             let target = match inner.resolve(&new)? {
                 Found::Existing(t) => {
-                    let same = t.parent() == old.parent()
-                        && fold(&name_of(&t)) == fold(&name_of(&old));
+                    let same =
+                        t.parent() == old.parent() && fold(&name_of(&t)) == fold(&name_of(&old));
                     if same {
                         t.parent().map(|p| p.join(new_name)).unwrap_or_default()
                     } else {
@@ -714,14 +804,22 @@ impl Vfs for LocalFs {
                 Found::Missing { parent, name } => parent.join(name),
             };
             if target != old && target.starts_with(&old) {
-                return Err(VfsError::InvalidParameter("cannot move a directory into itself"));
+                return Err(VfsError::InvalidParameter(
+                    "cannot move a directory into itself",
+                ));
             }
             inner.root.rename(&old, &inner.root, &target)?;
             inner.cache_clear();
             for other in lock(&inner.handles).values() {
                 let mut p = lock(&other.path);
                 if let Ok(rest) = p.strip_prefix(&old) {
-                    *p = target.join(rest);
+                    // `join("")` would add a trailing slash.
+                    let moved = if rest.as_os_str().is_empty() {
+                        target.clone()
+                    } else {
+                        target.join(rest)
+                    };
+                    *p = moved;
                 }
             }
             Ok(())
@@ -757,7 +855,9 @@ impl Vfs for LocalFs {
     }
 
     async fn close(&self, handle: Handle) -> Result<(), VfsError> {
-        let h = lock(&self.inner.handles).remove(&handle.0).ok_or(VfsError::InvalidHandle)?;
+        let h = lock(&self.inner.handles)
+            .remove(&handle.0)
+            .ok_or(VfsError::InvalidHandle)?;
         // Closing a descriptor can block (NFS flushes): do it off the runtime.
         self.run(move |_| {
             drop(h);
@@ -792,7 +892,10 @@ mod tests {
             creation: FileTime(0x01D9_0000_1234_5678),
         };
         let b = x.encode();
-        assert_eq!(b, [1, 0x22, 0, 0, 0, 0x78, 0x56, 0x34, 0x12, 0, 0, 0xD9, 0x01]);
+        assert_eq!(
+            b,
+            [1, 0x22, 0, 0, 0, 0x78, 0x56, 0x34, 0x12, 0, 0, 0xD9, 0x01]
+        );
         assert_eq!(DosXattr::decode(&b), Some(x));
         assert_eq!(DosXattr::decode(&b[..12]), None);
         let mut v2 = b;
@@ -802,7 +905,10 @@ mod tests {
         // Bits outside SETTABLE are dropped on read.
         let mut odd = b;
         odd[1] = 0x10 | 0x01;
-        assert_eq!(DosXattr::decode(&odd).unwrap().attributes, DosAttributes::READONLY);
+        assert_eq!(
+            DosXattr::decode(&odd).unwrap().attributes,
+            DosAttributes::READONLY
+        );
     }
 
     #[test]

@@ -96,7 +96,11 @@ const ROOT: u64 = 1;
 enum Found {
     /// The object exists: its id, its parent (None for the root) and
     /// on-disk names.
-    Existing { id: u64, parent: Option<u64>, names: Vec<String> },
+    Existing {
+        id: u64,
+        parent: Option<u64>,
+        names: Vec<String>,
+    },
     /// The parent exists, the last name does not.
     Missing { parent: u64, names: Vec<String> },
 }
@@ -165,7 +169,10 @@ impl MemFs {
     /// An empty file system (just the root directory).
     pub fn new(opts: MemFsOptions) -> MemFs {
         let mut nodes = HashMap::new();
-        nodes.insert(ROOT, Node::new(Kind::Dir(BTreeMap::new()), DosAttributes::empty()));
+        nodes.insert(
+            ROOT,
+            Node::new(Kind::Dir(BTreeMap::new()), DosAttributes::empty()),
+        );
         MemFs {
             opts,
             state: Mutex::new(State {
@@ -185,15 +192,22 @@ impl MemFs {
 
 impl State {
     fn node(&self, id: u64) -> Result<&Node, VfsError> {
-        self.nodes.get(&id).ok_or(VfsError::Internal("dangling node id"))
+        self.nodes
+            .get(&id)
+            .ok_or(VfsError::Internal("dangling node id"))
     }
 
     fn node_mut(&mut self, id: u64) -> Result<&mut Node, VfsError> {
-        self.nodes.get_mut(&id).ok_or(VfsError::Internal("dangling node id"))
+        self.nodes
+            .get_mut(&id)
+            .ok_or(VfsError::Internal("dangling node id"))
     }
 
     fn handle(&self, h: Handle) -> Result<MemHandle, VfsError> {
-        self.handles.get(&h.0).cloned().ok_or(VfsError::InvalidHandle)
+        self.handles
+            .get(&h.0)
+            .cloned()
+            .ok_or(VfsError::InvalidHandle)
     }
 
     /// Finds `name` in directory `dir`: the exact name, else (when
@@ -239,7 +253,14 @@ impl State {
                 None => return Err(VfsError::PathNotFound),
             }
         }
-        Ok((Found::Existing { id: cur, parent, names }, chain))
+        Ok((
+            Found::Existing {
+                id: cur,
+                parent,
+                names,
+            },
+            chain,
+        ))
     }
 
     /// The node at `names` (exact, as stored).
@@ -255,7 +276,9 @@ impl State {
     }
 
     fn used(&self) -> u64 {
-        self.nodes.values().fold(0u64, |acc, n| acc.saturating_add(n.len()))
+        self.nodes
+            .values()
+            .fold(0u64, |acc, n| acc.saturating_add(n.len()))
     }
 
     fn alloc_id(&mut self) -> u64 {
@@ -282,7 +305,11 @@ impl State {
 
     /// Drops a node that has neither a name nor an open handle.
     fn maybe_free(&mut self, id: u64) {
-        if self.nodes.get(&id).is_some_and(|n| !n.linked && n.opens == 0) {
+        if self
+            .nodes
+            .get(&id)
+            .is_some_and(|n| !n.linked && n.opens == 0)
+        {
             self.nodes.remove(&id);
         }
     }
@@ -344,18 +371,31 @@ impl Vfs for MemFs {
                 }
                 let name = names.last().cloned().unwrap_or_default();
                 let is_dir = how.kind == OpenKind::Directory;
-                let kind = if is_dir { Kind::Dir(BTreeMap::new()) } else { Kind::File(Vec::new()) };
+                let kind = if is_dir {
+                    Kind::Dir(BTreeMap::new())
+                } else {
+                    Kind::File(Vec::new())
+                };
                 let id = st.alloc_id();
-                st.nodes.insert(id, Node::new(kind, DosAttributes::initial(&name, is_dir)));
+                st.nodes
+                    .insert(id, Node::new(kind, DosAttributes::initial(&name, is_dir)));
                 st.children_mut(parent)?.insert(name, id);
                 st.node_mut(parent)?.touch();
                 (id, names, OpenAction::Created)
             }
         };
-        let handle =
-            st.new_handle(MemHandle { node: id, path: names, read: how.read, write: how.write })?;
+        let handle = st.new_handle(MemHandle {
+            node: id,
+            path: names,
+            read: how.read,
+            write: how.write,
+        })?;
         let info = st.node(id)?.info(id);
-        Ok(Opened { handle, action, info })
+        Ok(Opened {
+            handle,
+            action,
+            info,
+        })
     }
 
     async fn read_at(&self, handle: Handle, offset: u64, len: usize) -> Result<Bytes, VfsError> {
@@ -372,7 +412,10 @@ impl Vfs for MemFs {
             return Ok(Bytes::new());
         };
         let end = start.saturating_add(len).min(data.len());
-        Ok(data.get(start..end).map(Bytes::copy_from_slice).unwrap_or_default())
+        Ok(data
+            .get(start..end)
+            .map(Bytes::copy_from_slice)
+            .unwrap_or_default())
     }
 
     async fn write_at(&self, handle: Handle, offset: u64, data: &[u8]) -> Result<usize, VfsError> {
@@ -474,7 +517,12 @@ impl Vfs for MemFs {
         };
         children
             .iter()
-            .map(|(name, id)| Ok(DirEntry { name: name.clone(), info: st.node(*id)?.info(*id) }))
+            .map(|(name, id)| {
+                Ok(DirEntry {
+                    name: name.clone(),
+                    info: st.node(*id)?.info(*id),
+                })
+            })
             .collect()
     }
 
@@ -507,11 +555,15 @@ impl Vfs for MemFs {
         // The chain ends with the target itself when it exists, else with
         // the new parent.
         let ancestors = match target {
-            Some(_) => chain.get(..chain.len().saturating_sub(1)).unwrap_or_default(),
+            Some(_) => chain
+                .get(..chain.len().saturating_sub(1))
+                .unwrap_or_default(),
             None => chain.as_slice(),
         };
         if ancestors.contains(&h.node) {
-            return Err(VfsError::InvalidParameter("cannot move a directory into itself"));
+            return Err(VfsError::InvalidParameter(
+                "cannot move a directory into itself",
+            ));
         }
         match target {
             Some(t) if t == h.node => {
@@ -577,7 +629,10 @@ impl Vfs for MemFs {
 
     async fn close(&self, handle: Handle) -> Result<(), VfsError> {
         let mut st = self.lock();
-        let h = st.handles.remove(&handle.0).ok_or(VfsError::InvalidHandle)?;
+        let h = st
+            .handles
+            .remove(&handle.0)
+            .ok_or(VfsError::InvalidHandle)?;
         let node = st.node_mut(h.node)?;
         node.opens = node.opens.saturating_sub(1);
         st.maybe_free(h.node);

@@ -97,7 +97,9 @@ impl SmbPath {
     /// The containing directory (`None` for the root).
     pub fn parent(&self) -> Option<SmbPath> {
         let (_, rest) = self.components.split_last()?;
-        Some(SmbPath { components: rest.to_vec() })
+        Some(SmbPath {
+            components: rest.to_vec(),
+        })
     }
 
     /// This path with one more component, validated like [`SmbPath::parse`].
@@ -180,7 +182,10 @@ mod tests {
     #[test]
     fn components_and_display() {
         let p = SmbPath::parse("\\dir\\Sub Dir\\file.txt").unwrap();
-        assert_eq!(p.components().collect::<Vec<_>>(), ["dir", "Sub Dir", "file.txt"]);
+        assert_eq!(
+            p.components().collect::<Vec<_>>(),
+            ["dir", "Sub Dir", "file.txt"]
+        );
         assert_eq!(p.to_string(), "dir\\Sub Dir\\file.txt");
         assert_eq!(p.file_name(), Some("file.txt"));
         assert_eq!(p.parent().unwrap().to_string(), "dir\\Sub Dir");
@@ -221,10 +226,16 @@ mod tests {
         let ok = "x".repeat(MAX_COMPONENT_UNITS);
         assert!(SmbPath::parse(&ok).is_ok());
         let long = "x".repeat(MAX_COMPONENT_UNITS + 1);
-        assert_eq!(SmbPath::parse(&long).unwrap_err(), PathError::ComponentTooLong);
+        assert_eq!(
+            SmbPath::parse(&long).unwrap_err(),
+            PathError::ComponentTooLong
+        );
         // A character outside the BMP is two UTF-16 units.
         let astral = "\u{1F600}".repeat(MAX_COMPONENT_UNITS / 2 + 1);
-        assert_eq!(SmbPath::parse(&astral).unwrap_err(), PathError::ComponentTooLong);
+        assert_eq!(
+            SmbPath::parse(&astral).unwrap_err(),
+            PathError::ComponentTooLong
+        );
         let total = vec!["y".repeat(200); 200].join("\\");
         assert_eq!(SmbPath::parse(&total).unwrap_err(), PathError::TooLong);
     }

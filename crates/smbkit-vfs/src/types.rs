@@ -65,10 +65,8 @@ impl FileTime {
             if rem == 0 {
                 (whole.saturating_neg(), 0)
             } else {
-                let nanos = u32::try_from(
-                    ticks_per_sec.saturating_sub(rem).saturating_mul(100),
-                )
-                .unwrap_or(0);
+                let nanos = u32::try_from(ticks_per_sec.saturating_sub(rem).saturating_mul(100))
+                    .unwrap_or(0);
                 (whole.saturating_add(1).saturating_neg(), nanos)
             }
         }
@@ -186,13 +184,21 @@ impl DosAttributes {
         if is_dir {
             a = a.union(DosAttributes::DIRECTORY);
         }
-        if a.is_empty() { DosAttributes::NORMAL } else { a }
+        if a.is_empty() {
+            DosAttributes::NORMAL
+        } else {
+            a
+        }
     }
 
     /// The attributes a new object gets: ARCHIVE for files, HIDDEN for names
     /// starting with a dot (as Samba's default `hide dot files = yes`).
     pub(crate) fn initial(name: &str, is_dir: bool) -> DosAttributes {
-        let mut a = if is_dir { DosAttributes::empty() } else { DosAttributes::ARCHIVE };
+        let mut a = if is_dir {
+            DosAttributes::empty()
+        } else {
+            DosAttributes::ARCHIVE
+        };
         if name.starts_with('.') {
             a = a.union(DosAttributes::HIDDEN);
         }
