@@ -16,6 +16,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::config::{
     CipherName, DEFAULT_MAX_IO, Dialect, Encryption, ServerConfig, Signing, SigningAlgorithmName,
@@ -149,7 +150,10 @@ impl Server {
                 accepted = conn_rx.recv() => {
                     let Some((stream, peer)) = accepted else { break };
                     let shared = Arc::clone(&self.shared);
-                    connections.spawn(serve_connection(stream, peer, shared, stop_rx.clone()));
+                    let span = tracing::debug_span!("connection", %peer);
+                    connections.spawn(
+                        serve_connection(stream, peer, shared, stop_rx.clone()).instrument(span),
+                    );
                 }
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
