@@ -1,6 +1,9 @@
 //! One semantic test suite, run against both `MemFs` and `LocalFs` (in a
 //! fresh temporary directory).
 
+// Test code: failures should be loud.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;
