@@ -19,9 +19,10 @@ pub const APPEND_OFFSET: u64 = u64::MAX;
 
 /// SMB2 WRITE request (MS-SMB2 2.2.21); the data is borrowed.
 ///
-/// The encoder puts the data at 0x70 and WriteChannelInfo 8-aligned after it
-/// (offset 0 when empty); with neither it writes the one zero byte the odd
-/// StructureSize counts.
+/// The encoder puts the data at 0x70 and WriteChannelInfo 8-aligned after it;
+/// an empty WriteChannelInfo gets offset 0x70, as in the published Windows
+/// packets. With neither it writes the one zero byte the odd StructureSize
+/// counts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct WriteRequest<'a> {
     /// Offset in the file ([`APPEND_OFFSET`] to append).
@@ -80,10 +81,8 @@ impl<'a> Pdu<'a> for WriteRequest<'a> {
     fn encode<B: WireBuf + ?Sized>(&self, w: &mut Writer<'_, B>) -> Result<(), WireError> {
         let data_offset = add("DataOffset", w.offset(), 48)?;
         let data_end = add("Length", data_offset, self.data.len())?;
-        let info_offset = if self.write_channel_info.is_empty() {
-            0
-        } else if self.data.is_empty() {
-            data_end
+        let info_offset = if self.write_channel_info.is_empty() || self.data.is_empty() {
+            data_offset
         } else {
             align8(data_end).ok_or(WireError::invalid("WriteChannelInfoOffset", "overflow"))?
         };

@@ -26,3 +26,22 @@ pub fn hex_bytes(s: &str) -> Vec<u8> {
         .collect();
     hex::decode(clean).expect("valid hex")
 }
+
+/// A sync request header for `command` (hex), MessageId 5, TreeId 1,
+/// SessionId 0x11, no NextCommand.
+pub fn req_hdr(command: u8) -> String {
+    format!(
+        "fe534d42 4000 0100 00000000 {command:02x}00 1f00 00000000 00000000
+         0500000000000000 feff0000 01000000 1100000000000000
+         00000000000000000000000000000000"
+    )
+}
+
+/// The matching response header (SERVER_TO_REDIR, status SUCCESS).
+pub fn rsp_hdr(command: u8) -> String {
+    format!(
+        "fe534d42 4000 0100 00000000 {command:02x}00 0100 01000000 00000000
+         0500000000000000 feff0000 01000000 1100000000000000
+         00000000000000000000000000000000"
+    )
+}

@@ -211,6 +211,37 @@ pub(crate) fn read_chain(region: &[u8]) -> Result<Vec<CreateContext<'_>>, WireEr
         let data_offset = usize::from(r.u16("CreateContext.DataOffset")?);
         let data_length = usize::try_from(r.u32("CreateContext.DataLength")?)
             .map_err(|_| WireError::invalid("CreateContext.DataLength", "too large"))?;
+        if name_length == 0 {
+            return Err(WireError::invalid("CreateContext.NameLength", "empty name"));
+        }
+        if name_offset < ENTRY_HEADER {
+            return Err(WireError::invalid(
+                "CreateContext.NameOffset",
+                "name overlaps the context header",
+            ));
+        }
+        let name_end = add("CreateContext.NameOffset", name_offset, name_length)?;
+        let used_end = if data_length == 0 {
+            name_end
+        } else {
+            check_aligned("CreateContext.DataOffset", data_offset as u64, 8)?;
+            if data_offset < name_end {
+                return Err(WireError::invalid(
+                    "CreateContext.DataOffset",
+                    "data overlaps the context header or name",
+                ));
+            }
+            add("CreateContext.DataOffset", data_offset, data_length)?
+        };
+        if next != 0 {
+            check_aligned("CreateContext.Next", next as u64, 8)?;
+            if next < used_end {
+                return Err(WireError::invalid(
+                    "CreateContext.Next",
+                    "next context overlaps this one",
+                ));
+            }
+        }
         let entry_end = if next == 0 {
             region.len()
         } else {
@@ -224,47 +255,21 @@ pub(crate) fn read_chain(region: &[u8]) -> Result<Vec<CreateContext<'_>>, WireEr
                 length: u64::try_from(next).unwrap_or(u64::MAX),
                 message_len: region.len(),
             })?;
-        if name_length == 0 {
-            return Err(WireError::invalid("CreateContext.NameLength", "empty name"));
-        }
-        if name_offset < ENTRY_HEADER {
-            return Err(WireError::invalid(
-                "CreateContext.NameOffset",
-                "name overlaps the context header",
-            ));
-        }
-        let name_end = add("CreateContext.NameOffset", name_offset, name_length)?;
         let name = entry.get(name_offset..name_end).ok_or(WireError::invalid(
             "CreateContext.NameLength",
             "name extends past its context",
         ))?;
-        let (data, used_end) = if data_length == 0 {
-            (&[][..], name_end)
+        let data = if data_length == 0 {
+            &[][..]
         } else {
-            check_aligned("CreateContext.DataOffset", data_offset as u64, 8)?;
-            if data_offset < name_end {
-                return Err(WireError::invalid(
-                    "CreateContext.DataOffset",
-                    "data overlaps the context header or name",
-                ));
-            }
-            let data_end = add("CreateContext.DataOffset", data_offset, data_length)?;
-            let data = entry.get(data_offset..data_end).ok_or(WireError::invalid(
+            entry.get(data_offset..used_end).ok_or(WireError::invalid(
                 "CreateContext.DataLength",
                 "data extends past its context",
-            ))?;
-            (data, data_end)
+            ))?
         };
         out.push(CreateContext::new(name, data));
         if next == 0 {
             break;
-        }
-        check_aligned("CreateContext.Next", next as u64, 8)?;
-        if next < used_end {
-            return Err(WireError::invalid(
-                "CreateContext.Next",
-                "next context overlaps this one",
-            ));
         }
         pos = entry_end;
         if pos >= region.len() {
