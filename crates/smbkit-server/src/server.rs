@@ -377,3 +377,72 @@ pub fn startup_line(server: &Server) -> String {
         shares.join(", ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ShareConfig;
+
+    #[test]
+    fn session_config_follows_the_server_config() {
+        let mut c = ServerConfig::default();
+        c.min_dialect = Dialect::Smb210;
+        c.max_dialect = Dialect::Smb302;
+        c.signing = Signing::Enabled;
+        c.encryption = Encryption::Required;
+        c.ciphers = vec![CipherName::Aes256Ccm, CipherName::Aes128Gcm];
+        c.signing_algorithms = vec![SigningAlgorithmName::HmacSha256];
+        c.guest = true;
+        c.shares = vec![
+            ShareConfig {
+                name: "a".into(),
+                path: "/".into(),
+                encrypt: true,
+                read_only: false,
+            },
+            ShareConfig {
+                name: "b".into(),
+                path: "/".into(),
+                encrypt: false,
+                read_only: true,
+            },
+        ];
+        let s = session_config(&c, [7; 16], "FILESRV", "filesrv.example.org");
+        assert_eq!(s.server_guid, [7; 16]);
+        assert_eq!(s.min_dialect, SessionDialect::Smb210);
+        assert_eq!(s.max_dialect, SessionDialect::Smb302);
+        assert_eq!(s.signing, SigningPolicy::Enabled);
+        assert_eq!(s.encryption, EncryptionPolicy::Required);
+        assert_eq!(
+            s.ciphers,
+            vec![
+                smbkit_seal::Cipher::Aes256Ccm,
+                smbkit_seal::Cipher::Aes128Gcm
+            ]
+        );
+        assert_eq!(
+            s.signing_algorithms,
+            vec![smbkit_sign::SigningAlgorithm::HmacSha256]
+        );
+        assert!(s.guest);
+        assert!(s.auth.ntlm.allow_anonymous);
+        assert_eq!(s.auth.ntlm.nb_computer_name, "FILESRV");
+        assert_eq!(s.auth.ntlm.dns_computer_name, "filesrv.example.org");
+        assert_eq!(
+            (s.max_read_size, s.max_write_size, s.max_transact_size),
+            (8 << 20, 8 << 20, 8 << 20)
+        );
+        assert_eq!(s.shares, vec![Share::encrypted("a"), Share::new("b")]);
+
+        // Every dialect, cipher and algorithm maps to the same wire code.
+        for d in [
+            Dialect::Smb202,
+            Dialect::Smb210,
+            Dialect::Smb300,
+            Dialect::Smb302,
+            Dialect::Smb311,
+        ] {
+            assert_eq!(dialect(d).id(), d.code());
+        }
+    }
+}
