@@ -1,2 +1,22 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod batch;
+mod config;
+mod connection;
+pub mod credits;
+mod negotiate;
+mod session;
+mod tree;
+
+pub use batch::{Batch, Disconnect, Item, Request, Response, SessionInfo, TreeInfo};
+pub use config::{
+    Config, DEFAULT_MAX_SIZE, Dialect, EncryptionPolicy, ParseDialectError, Share, SigningPolicy,
+};
+pub use connection::Connection;
+pub use tree::IPC_SHARE;
+
+pub use smbkit_seal::Cipher;
+pub use smbkit_sign::SigningAlgorithm;
