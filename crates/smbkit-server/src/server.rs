@@ -385,28 +385,30 @@ mod tests {
 
     #[test]
     fn session_config_follows_the_server_config() {
-        let mut c = ServerConfig::default();
-        c.min_dialect = Dialect::Smb210;
-        c.max_dialect = Dialect::Smb302;
-        c.signing = Signing::Enabled;
-        c.encryption = Encryption::Required;
-        c.ciphers = vec![CipherName::Aes256Ccm, CipherName::Aes128Gcm];
-        c.signing_algorithms = vec![SigningAlgorithmName::HmacSha256];
-        c.guest = true;
-        c.shares = vec![
-            ShareConfig {
-                name: "a".into(),
-                path: "/".into(),
-                encrypt: true,
-                read_only: false,
-            },
-            ShareConfig {
-                name: "b".into(),
-                path: "/".into(),
-                encrypt: false,
-                read_only: true,
-            },
-        ];
+        let c = ServerConfig {
+            min_dialect: Dialect::Smb210,
+            max_dialect: Dialect::Smb302,
+            signing: Signing::Enabled,
+            encryption: Encryption::Required,
+            ciphers: vec![CipherName::Aes256Ccm, CipherName::Aes128Gcm],
+            signing_algorithms: vec![SigningAlgorithmName::HmacSha256],
+            guest: true,
+            shares: vec![
+                ShareConfig {
+                    name: "a".into(),
+                    path: "/".into(),
+                    encrypt: true,
+                    read_only: false,
+                },
+                ShareConfig {
+                    name: "b".into(),
+                    path: "/".into(),
+                    encrypt: false,
+                    read_only: true,
+                },
+            ],
+            ..ServerConfig::default()
+        };
         let s = session_config(&c, [7; 16], "FILESRV", "filesrv.example.org");
         assert_eq!(s.server_guid, [7; 16]);
         assert_eq!(s.min_dialect, SessionDialect::Smb210);
