@@ -144,6 +144,20 @@ impl Connection {
             };
             if session.info.is_some() {
                 reauth = true;
+                // A reauthentication of a signing session is verified like
+                // any other request of the session (3.3.5.2.4).
+                let signed = ctx.header.flags.contains(smbkit_wire::HeaderFlags::SIGNED);
+                if ctx.encrypted.is_none()
+                    && let Some(s) = session.signer.as_ref()
+                    && (signed || session.signing_required)
+                    && s.verify(&ctx.msg).is_err()
+                {
+                    tracing::debug!(
+                        session = sid,
+                        "reauthentication with a bad or missing signature"
+                    );
+                    return ctx.fail(NtStatus::ACCESS_DENIED, None);
+                }
                 if session.acceptor.is_none() {
                     session.acceptor = Some(Acceptor::new(self.config.auth.clone()));
                 }

@@ -669,6 +669,17 @@ fn reauthentication_keeps_keys() {
         None
     })
     .unwrap();
+    // An unsigned reauthentication of a signing session is refused.
+    c.sign = false;
+    let (_, r) = c
+        .request(
+            Command::SESSION_SETUP,
+            0,
+            &body(&initiator.spnego_init().unwrap()),
+        )
+        .unwrap();
+    assert_eq!(r.header.status, NtStatus::ACCESS_DENIED);
+    c.sign = true;
     // Binding is not accepted.
     let mut b = body(&[]);
     b[2] = 1;
