@@ -448,3 +448,46 @@ pub struct VolumeInfo {
     /// The volume serial number.
     pub serial: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filetime_conversions() {
+        // 1970-01-01 is FILETIME 116444736000000000 (MS-DTYP 2.3.3; the
+        // constant every Windows time conversion uses).
+        assert_eq!(FileTime::from_unix(0, 0), FileTime(116_444_736_000_000_000));
+        assert_eq!(FileTime::from_system_time(UNIX_EPOCH), FileTime::UNIX_EPOCH);
+        let t = FileTime::from_unix(1_700_000_000, 123_456_700);
+        assert_eq!(t.0, 116_444_736_000_000_000 + 17_000_000_001_234_567);
+        assert_eq!(t.to_unix(), (1_700_000_000, 123_456_700));
+        assert_eq!(FileTime::from_system_time(t.to_system_time()), t);
+        // Before 1970: floor seconds, positive nanoseconds.
+        let old = FileTime(FileTime::UNIX_EPOCH.0 - 15);
+        assert_eq!(old.to_unix(), (-1, 999_998_500));
+        assert_eq!(FileTime::from_unix(-1, 999_998_500), old);
+        assert_eq!(FileTime(0).to_unix(), (-11_644_473_600, 0));
+        assert_eq!(FileTime::from_unix(i64::MIN, 0), FileTime(0));
+    }
+
+    #[test]
+    fn attributes_reporting() {
+        assert_eq!(
+            DosAttributes::reported(DosAttributes::empty(), false),
+            DosAttributes::NORMAL
+        );
+        assert_eq!(
+            DosAttributes::reported(DosAttributes::NORMAL, true),
+            DosAttributes::DIRECTORY
+        );
+        assert_eq!(
+            DosAttributes::SETTABLE.bits(),
+            0x1 | 0x2 | 0x4 | 0x20 | 0x100 | 0x1000 | 0x2000
+        );
+        assert_eq!(
+            format!("{:?}", DosAttributes::HIDDEN | DosAttributes::ARCHIVE),
+            "DosAttributes(0x22 = HIDDEN | ARCHIVE)"
+        );
+    }
+}
