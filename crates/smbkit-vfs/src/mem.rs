@@ -433,6 +433,10 @@ impl Vfs for MemFs {
             .ok()
             .and_then(|n| offset.checked_add(n))
             .ok_or(VfsError::InvalidParameter("write past the largest offset"))?;
+        if data.is_empty() {
+            // Like pwrite(2): an empty write never extends the file.
+            return Ok(0);
+        }
         let old = node.len();
         st.check_capacity(old, end.max(old), capacity)?;
         let start = usize::try_from(offset).map_err(|_| VfsError::DiskFull)?;

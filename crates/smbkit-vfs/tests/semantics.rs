@@ -503,6 +503,9 @@ mod cases {
         fs.set_len(h, 6).await.unwrap();
         assert_eq!(fs.info(h).await.unwrap().size, 6);
         assert_eq!(fs.write_at(h, 0, b"").await.unwrap(), 0);
+        // An empty write past the end does not extend the file.
+        assert_eq!(fs.write_at(h, 100, b"").await.unwrap(), 0);
+        assert_eq!(fs.info(h).await.unwrap().size, 6);
         assert_eq!(
             status(fs.write_at(h, u64::MAX, b"xy").await),
             NtStatus::INVALID_PARAMETER
