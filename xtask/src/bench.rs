@@ -8,9 +8,9 @@
 //! module runs them and reads back the medians criterion stored.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::cmd::{cargo, output, step, workspace_root};
+use crate::cmd::{cargo, output, step, target_dir, workspace_root};
 
 /// Buffer sizes every crypto bench measures.
 const SIZES: [u64; 3] = [4096, 65536, 1_048_576];
@@ -38,9 +38,19 @@ const SUITES: [(&str, &str, &[&str]); 2] = [
     ),
 ];
 
+/// Rounds of the whole suite; each row reports the median over rounds, so a
+/// burst of load from another process moves one round, not the result.
+const DEFAULT_ROUNDS: usize = 3;
+
 pub fn run(args: &[&str]) -> Result<(), String> {
     match args {
-        ["crypto"] => crypto(),
+        ["crypto"] => crypto(DEFAULT_ROUNDS),
+        ["crypto", "--rounds", n] => crypto(
+            n.parse()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| format!("--rounds takes a positive number, not `{n}`"))?,
+        ),
         [] => Err(
             "say which benchmark: `cargo xtask bench crypto` (the server \
                    benchmark against Samba comes with the server)"
@@ -50,61 +60,109 @@ pub fn run(args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// One row of the table: medians over the rounds.
 struct Row {
     group: &'static str,
     size: u64,
-    ours_ns: f64,
-    bare_ns: f64,
+    /// Our throughput, GB/s.
+    ours: f64,
+    /// The bare primitive's throughput, GB/s.
+    bare: f64,
+    /// Median over rounds of (our throughput / bare throughput) measured
+    /// in the same round.
+    ratio: f64,
 }
 
-fn crypto() -> Result<(), String> {
-    for (package, bench, _) in SUITES {
-        step(
-            &format!("cargo bench -p {package} --bench {bench}"),
-            cargo().args(["bench", "--locked", "-p", package, "--bench", bench]),
-        )?;
+fn baseline(round: usize) -> String {
+    format!("xtask-round-{round}")
+}
+
+fn crypto(rounds: usize) -> Result<(), String> {
+    for round in 1..=rounds {
+        for (package, bench, _) in SUITES {
+            step(
+                &format!("round {round}/{rounds}: cargo bench -p {package} --bench {bench}"),
+                cargo().args([
+                    "bench",
+                    "--locked",
+                    "-p",
+                    package,
+                    "--bench",
+                    bench,
+                    "--",
+                    "--save-baseline",
+                    &baseline(round),
+                    "--warm-up-time",
+                    "0.5",
+                    "--measurement-time",
+                    "1.5",
+                ]),
+            )?;
+        }
     }
     let criterion = target_dir()?.join("criterion");
     let mut rows = Vec::new();
     for (_, _, groups) in SUITES {
         for &group in groups {
             for size in SIZES {
+                let mut ours = Vec::new();
+                let mut bare = Vec::new();
+                let mut ratio = Vec::new();
+                for round in 1..=rounds {
+                    let name = baseline(round);
+                    let o = gbps(size, median_ns(&criterion, group, "smbkit", size, &name)?);
+                    let b = gbps(
+                        size,
+                        median_ns(&criterion, group, "rustcrypto", size, &name)?,
+                    );
+                    ours.push(o);
+                    bare.push(b);
+                    ratio.push(o / b);
+                }
                 rows.push(Row {
                     group,
                     size,
-                    ours_ns: median_ns(&criterion, group, "smbkit", size)?,
-                    bare_ns: median_ns(&criterion, group, "rustcrypto", size)?,
+                    ours: median(&mut ours),
+                    bare: median(&mut bare),
+                    ratio: median(&mut ratio),
                 });
             }
         }
     }
     let table = table(&rows);
     println!("\n{table}");
-    let report = report(&table)?;
+    let report = report(&table, rounds)?;
     let path = workspace_root().join("docs").join("performance.md");
     std::fs::write(&path, report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     println!("written to {}", path.display());
     Ok(())
 }
 
-fn target_dir() -> Result<PathBuf, String> {
-    let json = output(cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| format!("cargo metadata: {e}"))?;
-    value
-        .get("target_directory")
-        .and_then(serde_json::Value::as_str)
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata has no target_directory".to_owned())
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    match (values.get(mid.wrapping_sub(1)), values.get(mid)) {
+        (Some(a), Some(b)) if values.len().is_multiple_of(2) => (a + b) / 2.0,
+        (_, Some(m)) => *m,
+        _ => f64::NAN,
+    }
 }
 
-/// The median time per iteration, in nanoseconds, that criterion stored.
-fn median_ns(criterion: &Path, group: &str, function: &str, size: u64) -> Result<f64, String> {
+/// The median time per iteration, in nanoseconds, that criterion stored
+/// for `baseline`.
+fn median_ns(
+    criterion: &Path,
+    group: &str,
+    function: &str,
+    size: u64,
+    baseline: &str,
+) -> Result<f64, String> {
     let path = criterion
         .join(group)
         .join(function)
         .join(size.to_string())
-        .join("new")
+        .join(baseline)
         .join("estimates.json");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("reading {}: {e} (did the bench run?)", path.display()))?;
@@ -137,20 +195,20 @@ fn table(rows: &[Row]) -> String {
          |---|---:|---:|---:|---:|\n",
     );
     for row in rows {
-        let ours = gbps(row.size, row.ours_ns);
-        let bare = gbps(row.size, row.bare_ns);
         let _ = writeln!(
             out,
-            "| {} | {} | {ours:.3} | {bare:.3} | {:.3} |",
+            "| {} | {} | {:.3} | {:.3} | {:.3} |",
             row.group.replace('_', " "),
             size_label(row.size),
-            ours / bare,
+            row.ours,
+            row.bare,
+            row.ratio,
         );
     }
     out
 }
 
-fn report(table: &str) -> Result<String, String> {
+fn report(table: &str, rounds: usize) -> Result<String, String> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -176,8 +234,9 @@ fn report(table: &str) -> Result<String, String> {
          Each row runs our API (`EncryptionKey::seal_in_place`, `DecryptionKey::unseal_in_place`,\n\
          `Signer::sign`) and, in the same run, the RustCrypto primitive it is built on over the same\n\
          buffer (the AEAD's detached in-place encrypt or decrypt with the same 32-byte AAD; the MAC\n\
-         over the same message). Medians of criterion samples; throughput in 10^9 bytes per second;\n\
-         ratio = smbkit throughput / RustCrypto throughput (1.0 means no overhead).\n\n\
+         over the same message). The whole suite ran {rounds} times; each cell is the median over the\n\
+         rounds of criterion's median. Throughput in 10^9 bytes per second; ratio = median over the\n\
+         rounds of smbkit throughput / RustCrypto throughput in the same round (1.0 = no overhead).\n\n\
          - machine: {cpu}, {cores} cores; CPU flags: {aes}\n\
          - compiler: {rustc}\
          - RUSTFLAGS: {flags}\n\n\

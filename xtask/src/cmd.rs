@@ -53,3 +53,15 @@ pub fn output(command: &mut Command) -> Result<String, String> {
     }
     String::from_utf8(out.stdout).map_err(|e| format!("non-UTF-8 output: {e}"))
 }
+
+/// The cargo target directory, as `cargo metadata` reports it.
+pub fn target_dir() -> Result<PathBuf, String> {
+    let json = output(cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| format!("cargo metadata: {e}"))?;
+    value
+        .get("target_directory")
+        .and_then(serde_json::Value::as_str)
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata has no target_directory".to_owned())
+}

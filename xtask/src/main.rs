@@ -10,7 +10,9 @@
 
 mod bench;
 mod cmd;
+mod peers;
 mod test;
+mod torture;
 
 use std::process::ExitCode;
 
@@ -20,6 +22,7 @@ usage: cargo xtask <command>
 commands:
   test            install missing test tools, then fmt check, clippy -D warnings,
                   cargo-deny (licences, bans, sources) and all tests
+  smbtorture      only the smbtorture conformance run (tests/smbtorture/)
   bench crypto    seal/unseal and signing benchmarks against the bare RustCrypto
                   primitives; prints a table and writes docs/performance.md
 ";
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["test", rest @ ..] => test::run(rest),
         ["bench", rest @ ..] => bench::run(rest),
+        ["smbtorture"] => peers::install_missing().and_then(|()| torture::run()),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

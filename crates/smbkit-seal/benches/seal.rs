@@ -38,7 +38,6 @@ fn seal_group<A: AeadInOut + KeyInit>(c: &mut Criterion, cipher: Cipher) {
     let bare = A::new_from_slice(&key).unwrap();
     let nonce = aead::Nonce::<A>::default();
     let mut g = c.benchmark_group(format!("seal_{}", cipher.name().to_lowercase()));
-    configure(&mut g);
     for size in SIZES {
         g.throughput(Throughput::Bytes(size as u64));
         let mut frame = vec![0u8; TRANSFORM_HEADER_LEN];
@@ -74,7 +73,6 @@ fn unseal_group<A: AeadInOut + KeyInit>(c: &mut Criterion, cipher: Cipher) {
     let bare = A::new_from_slice(&key).unwrap();
     let nonce = aead::Nonce::<A>::default();
     let mut g = c.benchmark_group(format!("unseal_{}", cipher.name().to_lowercase()));
-    configure(&mut g);
     for size in SIZES {
         g.throughput(Throughput::Bytes(size as u64));
         let mut sealed_frame = vec![0u8; TRANSFORM_HEADER_LEN];
@@ -114,10 +112,13 @@ fn unseal_group<A: AeadInOut + KeyInit>(c: &mut Criterion, cipher: Cipher) {
     g.finish();
 }
 
-fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    g.warm_up_time(Duration::from_secs(1));
-    g.measurement_time(Duration::from_secs(3));
-    g.sample_size(20);
+// Timing defaults; `cargo xtask bench crypto` overrides them from the
+// command line (criterion's --warm-up-time, --measurement-time).
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20)
 }
 
 fn benches(c: &mut Criterion) {
@@ -131,5 +132,9 @@ fn benches(c: &mut Criterion) {
     unseal_group::<aes_gcm::Aes256Gcm>(c, Cipher::Aes256Gcm);
 }
 
-criterion_group!(seal_benches, benches);
+criterion_group! {
+    name = seal_benches;
+    config = config();
+    targets = benches
+}
 criterion_main!(seal_benches);
