@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod share;
+mod table;
+
+pub use share::{Access, ShareMode, conflicts};
+pub use table::{Closed, FileKey, Open, OpenId, OpenTable, Owner, StateError};
