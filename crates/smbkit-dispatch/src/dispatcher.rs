@@ -1,4 +1,5 @@
-//! Routing a request to the service for its command.
+//! Routing a request to the service for its command, and running a whole
+//! batch (related compounds) through the routes.
 
 use core::convert::Infallible;
 use core::fmt;
@@ -7,16 +8,46 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use smbkit_wire::{Command, NtStatus};
+use smbkit_session::{Batch, Item};
+use smbkit_vfs::Vfs;
+use smbkit_wire::{Command, FileId, NtStatus};
 use tower::util::BoxCloneSyncService;
 use tower::{Service, ServiceExt};
 
-use crate::handlers::NotSupported;
+use crate::files::{FileServer, NoStorage};
+use crate::handlers::{FileHandler, NotSupported};
 use crate::{Request, Response};
 
+/// What a route receives: the request and the connection it came on.
+///
+/// The connection id owns the opens a CREATE makes, so that they are
+/// closed with the connection ([`Dispatcher::close_connection`]) and are
+/// not usable from another connection.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The request, with the FileId of a related compound request already
+    /// replaced by the inherited one (see [`Dispatcher::dispatch_batch`]).
+    pub request: Request,
+    /// The connection id from [`Dispatcher::connection_id`] (0 for calls
+    /// made outside a connection, e.g. in tests).
+    pub connection: u64,
+}
+
+impl Call {
+    /// A call on connection `connection`.
+    #[must_use]
+    pub fn new(request: Request, connection: u64) -> Call {
+        Call {
+            request,
+            connection,
+        }
+    }
+}
+
 /// A type-erased, cloneable per-command service.
-pub type Route = BoxCloneSyncService<Request, Response, Infallible>;
+pub type Route = BoxCloneSyncService<Call, Response, Infallible>;
 
 /// The future a [`Dispatcher`] returns.
 pub type DispatchFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -40,6 +71,20 @@ pub const FILE_COMMANDS: [Command; 12] = [
     Command::OPLOCK_BREAK,
 ];
 
+/// The commands with a handler over the storage; LOCK, CHANGE_NOTIFY and
+/// OPLOCK_BREAK stay [`NotSupported`] this round.
+pub const HANDLED_COMMANDS: [Command; 9] = [
+    Command::CREATE,
+    Command::CLOSE,
+    Command::FLUSH,
+    Command::READ,
+    Command::WRITE,
+    Command::IOCTL,
+    Command::QUERY_DIRECTORY,
+    Command::QUERY_INFO,
+    Command::SET_INFO,
+];
+
 /// A route that cannot be installed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -50,58 +95,90 @@ pub enum RouteError {
     SessionCommand(Command),
 }
 
-/// Routes each [`Request`] to the service for its command.
+/// Routes each [`Call`] to the service for its command, and owns the file
+/// server (shares over `V` and the open table) when there is one.
 ///
-/// The dispatcher is itself a `tower::Service<Request>` whose error type is
+/// The dispatcher is itself a `tower::Service<Call>` whose error type is
 /// [`Infallible`]: every failure is an NTSTATUS in the [`Response`]. Cloning
-/// is cheap (the route table is shared), so each connection holds its own
-/// clone.
+/// is cheap (the route table and the file server are shared), so each
+/// connection holds its own clone.
 ///
 /// A command without a route gets `STATUS_NOT_SUPPORTED` when it is a known
 /// command and `STATUS_INVALID_PARAMETER` when the code is unknown
 /// (MS-SMB2 3.3.5.2).
-///
-/// Next round the dispatcher becomes generic over `smbkit_vfs::Vfs`: the
-/// builder takes one `Arc<V>` per share and an open table, and the file
-/// command handlers are installed with [`DispatcherBuilder::route`] over
-/// them. The routing and layering here stay as they are.
-#[derive(Clone)]
-pub struct Dispatcher {
+pub struct Dispatcher<V: Vfs = NoStorage> {
     routes: Arc<HashMap<Command, Route>>,
+    files: Option<Arc<FileServer<V>>>,
+    connections: Arc<AtomicU64>,
 }
 
-impl fmt::Debug for Dispatcher {
+impl<V: Vfs> Clone for Dispatcher<V> {
+    fn clone(&self) -> Self {
+        Dispatcher {
+            routes: Arc::clone(&self.routes),
+            files: self.files.clone(),
+            connections: Arc::clone(&self.connections),
+        }
+    }
+}
+
+impl<V: Vfs> fmt::Debug for Dispatcher<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut commands: Vec<Command> = self.routes.keys().copied().collect();
         commands.sort();
         f.debug_struct("Dispatcher")
             .field("routes", &commands)
+            .field("files", &self.files)
             .finish()
     }
 }
 
-impl Default for Dispatcher {
+impl Default for Dispatcher<NoStorage> {
     fn default() -> Self {
         Dispatcher::new()
     }
 }
 
-impl Dispatcher {
-    /// The dispatcher of this round: every file command routed to
+impl Dispatcher<NoStorage> {
+    /// A dispatcher without storage: every file command routed to
     /// [`NotSupported`].
     #[must_use]
-    pub fn new() -> Dispatcher {
+    pub fn new() -> Dispatcher<NoStorage> {
         Dispatcher::builder().build()
     }
 
-    /// A builder that starts with [`NotSupported`] for every file command.
+    /// A builder without storage that starts with [`NotSupported`] for every
+    /// file command.
     #[must_use]
-    pub fn builder() -> DispatcherBuilder {
+    pub fn builder() -> DispatcherBuilder<NoStorage> {
         let mut routes = HashMap::new();
         for command in FILE_COMMANDS {
             routes.insert(command, Route::new(NotSupported::new(command)));
         }
-        DispatcherBuilder { routes }
+        DispatcherBuilder {
+            routes,
+            files: None,
+        }
+    }
+}
+
+impl<V: Vfs> Dispatcher<V> {
+    /// A builder over `files`: the handlers of [`HANDLED_COMMANDS`] are
+    /// routed to it, the other file commands to [`NotSupported`].
+    #[must_use]
+    pub fn with_files(files: FileServer<V>) -> DispatcherBuilder<V> {
+        let files = Arc::new(files);
+        let mut routes = HashMap::new();
+        for command in FILE_COMMANDS {
+            routes.insert(command, Route::new(NotSupported::new(command)));
+        }
+        for command in HANDLED_COMMANDS {
+            routes.insert(command, Route::new(FileHandler::new(Arc::clone(&files))));
+        }
+        DispatcherBuilder {
+            routes,
+            files: Some(files),
+        }
     }
 
     /// Whether `command` has a route.
@@ -110,13 +187,33 @@ impl Dispatcher {
         self.routes.contains_key(&command)
     }
 
-    /// Runs one request through its route.
+    /// The file server, if the dispatcher has one.
+    #[must_use]
+    pub fn files(&self) -> Option<&Arc<FileServer<V>>> {
+        self.files.as_ref()
+    }
+
+    /// A fresh connection id (never 0) for [`Call::connection`] and
+    /// [`dispatch_batch`](Self::dispatch_batch).
+    #[must_use]
+    pub fn connection_id(&self) -> u64 {
+        self.connections
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1)
+    }
+
+    /// Runs one request outside any connection (connection id 0).
     pub fn dispatch(&self, request: Request) -> DispatchFuture {
-        let command = request.header.command;
+        self.call_route(Call::new(request, 0))
+    }
+
+    /// Runs one call through its route.
+    pub fn call_route(&self, call: Call) -> DispatchFuture {
+        let command = call.request.header.command;
         match self.routes.get(&command) {
             Some(route) => {
                 let route = route.clone();
-                Box::pin(route.oneshot(request))
+                Box::pin(route.oneshot(call))
             }
             None => {
                 let status = if command.name().is_some() {
@@ -131,9 +228,79 @@ impl Dispatcher {
             }
         }
     }
+
+    /// Answers every [`Item::Pending`] of `batch`, in order, for connection
+    /// `connection`.
+    ///
+    /// Related compounds (MS-SMB2 3.3.5.2.7.2): a related request whose
+    /// FileId is `{0xFFFF…FF, 0xFFFF…FF}` gets the FileId of the previous
+    /// request of the chain that produced one (the CREATE) or used one; when
+    /// the chain has none the placeholder stays and the handler answers
+    /// STATUS_FILE_CLOSED. After a failed CREATE the following related
+    /// requests are not run and get the CREATE's status. An unrelated
+    /// request starts afresh.
+    pub async fn dispatch_batch(&self, connection: u64, batch: &mut Batch) {
+        let mut inherited: Option<FileId> = None;
+        let mut failed: Option<NtStatus> = None;
+        for item in &mut batch.items {
+            let Item::Pending { request, response } = item else {
+                continue;
+            };
+            if !request.related {
+                inherited = None;
+                failed = None;
+            } else if let Some(status) = failed {
+                *response = Some(Response::error(status));
+                continue;
+            }
+            let command = request.header.command;
+            let mut request = request.clone();
+            if request.related
+                && let Some(id) = inherited
+            {
+                crate::related::substitute_file_id(&mut request, id);
+            }
+            let used = crate::related::request_file_id(&request);
+            let answer = match self.call_route(Call::new(request, connection)).await {
+                Ok(answer) => answer,
+                Err(never) => match never {},
+            };
+            if command == Command::CREATE {
+                if answer.status.is_error() {
+                    failed = Some(answer.status);
+                    inherited = None;
+                } else {
+                    inherited = crate::related::create_response_file_id(&answer.body);
+                }
+            } else if let Some(id) = used.filter(|id| *id != FileId::ANY) {
+                inherited = Some(id);
+            }
+            *response = Some(answer);
+        }
+    }
+
+    /// Closes the opens of `connection` whose tree connect is gone (after a
+    /// TREE_DISCONNECT or LOGOFF answered by the session layer). Call it
+    /// after each batch has been handed back to the connection. Returns the
+    /// number closed.
+    pub async fn sweep(&self, connection: u64) -> usize {
+        match &self.files {
+            Some(files) => files.close_orphans(connection).await,
+            None => 0,
+        }
+    }
+
+    /// Closes every open of `connection` (the connection is gone). Returns
+    /// the number closed.
+    pub async fn close_connection(&self, connection: u64) -> usize {
+        match &self.files {
+            Some(files) => files.close_connection(connection).await,
+            None => 0,
+        }
+    }
 }
 
-impl Service<Request> for Dispatcher {
+impl<V: Vfs> Service<Call> for Dispatcher<V> {
     type Response = Response;
     type Error = Infallible;
     type Future = DispatchFuture;
@@ -143,24 +310,25 @@ impl Service<Request> for Dispatcher {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> DispatchFuture {
-        self.dispatch(request)
+    fn call(&mut self, call: Call) -> DispatchFuture {
+        self.call_route(call)
     }
 }
 
 /// Builds a [`Dispatcher`]: install a service per command, then wrap every
 /// route in the same layers.
-pub struct DispatcherBuilder {
+pub struct DispatcherBuilder<V: Vfs = NoStorage> {
     routes: HashMap<Command, Route>,
+    files: Option<Arc<FileServer<V>>>,
 }
 
-impl fmt::Debug for DispatcherBuilder {
+impl<V: Vfs> fmt::Debug for DispatcherBuilder<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut commands: Vec<Command> = self.routes.keys().copied().collect();
         commands.sort();
         f.debug_struct("DispatcherBuilder")
             .field("routes", &commands)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -175,15 +343,11 @@ const SESSION_COMMANDS: [Command; 7] = [
     Command::CANCEL,
 ];
 
-impl DispatcherBuilder {
+impl<V: Vfs> DispatcherBuilder<V> {
     /// Installs (or replaces) the service for `command`.
     pub fn route<S>(mut self, command: Command, service: S) -> Result<Self, RouteError>
     where
-        S: Service<Request, Response = Response, Error = Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
+        S: Service<Call, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
         S::Future: Send + 'static,
     {
         if SESSION_COMMANDS.contains(&command) {
@@ -199,12 +363,9 @@ impl DispatcherBuilder {
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: tower::Layer<Route>,
-        L::Service: Service<Request, Response = Response, Error = Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<Request>>::Future: Send + 'static,
+        L::Service:
+            Service<Call, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Call>>::Future: Send + 'static,
     {
         for route in self.routes.values_mut() {
             let inner = route.clone();
@@ -215,9 +376,11 @@ impl DispatcherBuilder {
 
     /// The dispatcher.
     #[must_use]
-    pub fn build(self) -> Dispatcher {
+    pub fn build(self) -> Dispatcher<V> {
         Dispatcher {
             routes: Arc::new(self.routes),
+            files: self.files,
+            connections: Arc::new(AtomicU64::new(0)),
         }
     }
 }

@@ -4,11 +4,16 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod dispatcher;
+mod files;
 pub mod handlers;
+mod related;
 mod trace;
 
 pub use dispatcher::{
-    DispatchFuture, Dispatcher, DispatcherBuilder, FILE_COMMANDS, Route, RouteError,
+    Call, DispatchFuture, Dispatcher, DispatcherBuilder, FILE_COMMANDS, HANDLED_COMMANDS, Route,
+    RouteError,
 };
+pub use files::{FileServer, Limits, NoStorage, Share};
 pub use smbkit_session::{Request, Response, SessionInfo, TreeInfo};
+pub use smbkit_vfs;
 pub use trace::{Trace, TraceLayer, request_span};

@@ -8,7 +8,7 @@ use core::task::{Context, Poll};
 use tower::{Layer, Service};
 use tracing::Instrument;
 
-use crate::{Request, Response};
+use crate::{Call, Request, Response};
 
 /// A [`Layer`] that runs each request inside a `request` span carrying the
 /// command, MessageId, SessionId and TreeId, and logs the answer's status at
@@ -51,6 +51,7 @@ pub fn request_span(request: &Request) -> tracing::Span {
         session = request.session.id,
         tree = tracing::field::Empty,
         related = request.related,
+        connection = tracing::field::Empty,
     );
     if let Some(tree) = &request.tree {
         span.record("tree", tree.id);
@@ -58,9 +59,9 @@ pub fn request_span(request: &Request) -> tracing::Span {
     span
 }
 
-impl<S> Service<Request> for Trace<S>
+impl<S> Service<Call> for Trace<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
+    S: Service<Call, Response = Response, Error = Infallible>,
     S::Future: Send + 'static,
 {
     type Response = Response;
@@ -71,11 +72,12 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        let span = request_span(&request);
+    fn call(&mut self, call: Call) -> Self::Future {
+        let span = request_span(&call.request);
+        span.record("connection", call.connection);
         let future = {
             let _entered = span.enter();
-            self.inner.call(request)
+            self.inner.call(call)
         };
         Box::pin(
             async move {

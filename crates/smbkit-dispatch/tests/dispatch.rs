@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use smbkit_dispatch::{
-    Dispatcher, FILE_COMMANDS, Request, Response, RouteError, SessionInfo, TraceLayer, TreeInfo,
+    Call, Dispatcher, FILE_COMMANDS, Request, Response, RouteError, SessionInfo, TraceLayer,
+    TreeInfo,
 };
 use smbkit_session::Dialect;
 use smbkit_wire::{Command, Header, HeaderId, NtStatus};
@@ -44,12 +45,13 @@ fn request(command: Command, message_id: u64) -> Request {
 }
 
 /// A handler that answers SUCCESS with the command code and MessageId as body.
-fn marker() -> impl Service<Request, Response = Response, Error = Infallible, Future: Send>
+fn marker() -> impl Service<Call, Response = Response, Error = Infallible, Future: Send>
 + Clone
 + Send
 + Sync
 + 'static {
-    service_fn(|req: Request| async move {
+    service_fn(|call: Call| async move {
+        let req = call.request;
         let mut body = req.header.command.0.to_le_bytes().to_vec();
         body.extend_from_slice(&req.header.message_id.to_le_bytes());
         Ok::<_, Infallible>(Response::new(NtStatus::SUCCESS, body))
@@ -114,7 +116,7 @@ async fn routes_by_command() {
         .ready()
         .await
         .unwrap()
-        .call(request(Command::READ, 9))
+        .call(Call::new(request(Command::READ, 9), 1))
         .await
         .unwrap();
     assert_eq!(r.body.as_ref(), &[0x08, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
@@ -232,7 +234,7 @@ async fn trace_wraps_any_service() {
         .ready()
         .await
         .unwrap()
-        .call(request(Command::FLUSH, 3))
+        .call(Call::new(request(Command::FLUSH, 3), 1))
         .await
         .unwrap();
     assert_eq!(r.body.as_ref(), &[0x07, 0, 3, 0, 0, 0, 0, 0, 0, 0]);

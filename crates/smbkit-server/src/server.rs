@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smbkit_auth::{AcceptorConfig, CredentialStore, MemoryCredentials, NtlmConfig};
-use smbkit_dispatch::{Dispatcher, TraceLayer};
+use smbkit_dispatch::smbkit_vfs::{LocalFs, LocalFsOptions};
+use smbkit_dispatch::{Dispatcher, FileServer, Limits, TraceLayer};
 use smbkit_session::{
     Config as SessionConfig, Connection, Dialect as SessionDialect, EncryptionPolicy, Item, Share,
     SigningPolicy,
@@ -45,13 +46,23 @@ pub enum ServerError {
     /// The system random generator failed (needed for the ServerGuid).
     #[error("cannot draw a random ServerGuid: {0}")]
     Random(String),
+    /// A share's directory cannot be opened.
+    #[error("cannot serve share {share} from {path}: {reason}")]
+    Share {
+        /// The share name.
+        share: String,
+        /// Its directory.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Everything a connection driver shares with the others.
 struct Shared {
     session: Arc<SessionConfig>,
     credentials: Arc<dyn CredentialStore + Send + Sync>,
-    dispatcher: Dispatcher,
+    dispatcher: Dispatcher<LocalFs>,
     max_frame: u32,
 }
 
@@ -105,7 +116,22 @@ impl Server {
             listeners.push((local, listener));
         }
 
-        let dispatcher = Dispatcher::builder().layer(TraceLayer).build();
+        let mut files = FileServer::new(Limits {
+            max_read: DEFAULT_MAX_IO,
+            max_write: DEFAULT_MAX_IO,
+            max_transact: DEFAULT_MAX_IO,
+        });
+        for share in &config.shares {
+            let fs = LocalFs::new(share.path.clone(), LocalFsOptions::default()).map_err(|e| {
+                ServerError::Share {
+                    share: share.name.clone(),
+                    path: share.path.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+            files = files.share(&share.name, Arc::new(fs), share.read_only);
+        }
+        let dispatcher = Dispatcher::with_files(files).layer(TraceLayer).build();
         Ok(Server {
             listeners,
             shared: Arc::new(Shared {
@@ -223,6 +249,27 @@ async fn drive(
     let mut connection =
         Connection::new(Arc::clone(&shared.session), Arc::clone(&shared.credentials));
     let dispatcher = shared.dispatcher.clone();
+    let id = dispatcher.connection_id();
+    let reason = drive_frames(reader, tx, shared, stop, &mut connection, &dispatcher, id).await;
+    // Whatever ended the connection, its opens go with it.
+    drop(connection);
+    let closed = dispatcher.close_connection(id).await;
+    if closed > 0 {
+        tracing::debug!(closed, "closed the connection's open files");
+    }
+    reason
+}
+
+/// The frame loop of [`drive`].
+async fn drive_frames(
+    reader: &mut OwnedReadHalf,
+    tx: &mpsc::Sender<Vec<u8>>,
+    shared: &Shared,
+    stop: &mut watch::Receiver<bool>,
+    connection: &mut Connection,
+    dispatcher: &Dispatcher<LocalFs>,
+    id: u64,
+) -> String {
     loop {
         let frame = tokio::select! {
             frame = read_frame(reader, shared.max_frame) => frame,
@@ -238,13 +285,16 @@ async fn drive(
             Ok(batch) => batch,
             Err(disconnect) => return disconnect.reason,
         };
-        for item in &mut batch.items {
-            if let Item::Pending { request, response } = item {
-                let answer = dispatcher.dispatch(request.clone()).await;
-                *response = answer.ok();
-            }
+        dispatcher.dispatch_batch(id, &mut batch).await;
+        // TREE_DISCONNECT and LOGOFF are answered by the session layer (Done
+        // items); the opens of the trees they dropped are closed once the
+        // batch, which still holds those trees, is gone.
+        let session_answered = batch.items.iter().any(|i| matches!(i, Item::Done(_)));
+        let answer = connection.respond(batch);
+        if session_answered {
+            dispatcher.sweep(id).await;
         }
-        match connection.respond(batch) {
+        match answer {
             Ok(Some(bytes)) => {
                 if tx.send(bytes).await.is_err() {
                     return "writer stopped".to_owned();

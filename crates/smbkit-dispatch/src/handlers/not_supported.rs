@@ -7,7 +7,7 @@ use core::task::{Context, Poll};
 use smbkit_wire::{Command, NtStatus};
 use tower::Service;
 
-use crate::{Request, Response};
+use crate::{Call, Response};
 
 /// Answers every request with `STATUS_NOT_SUPPORTED` (and the ERROR body
 /// the session layer adds to an empty body).
@@ -30,7 +30,7 @@ impl NotSupported {
     }
 }
 
-impl Service<Request> for NotSupported {
+impl Service<Call> for NotSupported {
     type Response = Response;
     type Error = Infallible;
     type Future = Ready<Result<Response, Infallible>>;
@@ -39,10 +39,10 @@ impl Service<Request> for NotSupported {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, call: Call) -> Self::Future {
         tracing::debug!(
             command = %self.command,
-            message_id = request.header.message_id,
+            message_id = call.request.header.message_id,
             "no handler yet: STATUS_NOT_SUPPORTED"
         );
         ready(Ok(Response::error(NtStatus::NOT_SUPPORTED)))

@@ -1,0 +1,255 @@
+//! The file server behind the handlers: shares over a [`Vfs`], the open
+//! table, limits.
+
+mod no_storage;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, Weak};
+
+use smbkit_session::TreeInfo;
+use smbkit_state::{Closed, Open, OpenId, OpenTable};
+use smbkit_vfs::{DirEntry, FileInfo, Handle, SmbPath, Vfs};
+use smbkit_wire::{FileId, NtStatus};
+
+use crate::Call;
+
+pub use no_storage::NoStorage;
+
+/// Size limits the handlers enforce (the values the NEGOTIATE response
+/// announced).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// MaxReadSize: longer READs are INVALID_PARAMETER.
+    pub max_read: u32,
+    /// MaxWriteSize: longer WRITEs are INVALID_PARAMETER.
+    pub max_write: u32,
+    /// MaxTransactSize: larger QUERY_INFO / QUERY_DIRECTORY / IOCTL output
+    /// buffers are INVALID_PARAMETER.
+    pub max_transact: u32,
+}
+
+impl Default for Limits {
+    /// 8 MiB each, as smbkitd announces.
+    fn default() -> Self {
+        Limits {
+            max_read: 8 << 20,
+            max_write: 8 << 20,
+            max_transact: 8 << 20,
+        }
+    }
+}
+
+/// One disk share: its name, storage and whether it is read-only.
+pub struct Share<V> {
+    /// The share name (matched case-insensitively with the tree's share).
+    pub name: String,
+    /// The storage.
+    pub vfs: Arc<V>,
+    /// Refuse every change (CREATE with write access or a creating
+    /// disposition, WRITE, SET_INFO).
+    pub read_only: bool,
+}
+
+impl<V> fmt::Debug for Share<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Share")
+            .field("name", &self.name)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A directory enumeration in progress on an open (QUERY_DIRECTORY).
+#[derive(Debug, Clone)]
+pub(crate) struct Enumeration {
+    /// The matching entries, `.` and `..` first, snapshotted at the first
+    /// query or restart.
+    pub entries: Vec<DirEntry>,
+    /// The next entry to return.
+    pub next: usize,
+}
+
+/// What dispatch keeps per open, beside the table's own fields.
+pub(crate) struct OpenData {
+    /// The tree connect the open belongs to; dead once the session layer
+    /// dropped it (TREE_DISCONNECT, LOGOFF, connection gone).
+    pub tree: Weak<TreeInfo>,
+    /// Index of the share in [`FileServer::shares`].
+    pub share: usize,
+    /// The storage handle.
+    pub handle: Handle,
+    /// Whether the open is a directory.
+    pub is_dir: bool,
+    /// The granted access mask (MS-SMB2 2.2.13.1).
+    pub granted: u32,
+    /// The CreateOptions of the CREATE (FileModeInformation).
+    pub options: u32,
+    /// The enumeration cursor of a directory open.
+    pub enumeration: Mutex<Option<Enumeration>>,
+}
+
+impl fmt::Debug for OpenData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenData")
+            .field("share", &self.share)
+            .field("handle", &self.handle)
+            .field("is_dir", &self.is_dir)
+            .field("granted", &format_args!("{:#x}", self.granted))
+            .finish_non_exhaustive()
+    }
+}
+
+/// An open as the handlers see it.
+pub(crate) type OpenRef = Arc<Open<OpenData>>;
+
+/// The file server: the disk shares (one `Arc<V>` each), the open table
+/// shared by every connection, and the limits.
+pub struct FileServer<V> {
+    pub(crate) shares: Vec<Share<V>>,
+    pub(crate) opens: OpenTable<OpenData>,
+    pub(crate) limits: Limits,
+}
+
+impl<V> fmt::Debug for FileServer<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileServer")
+            .field("shares", &self.shares)
+            .field("opens", &self.opens)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl<V: Vfs> FileServer<V> {
+    /// A file server without shares.
+    #[must_use]
+    pub fn new(limits: Limits) -> FileServer<V> {
+        FileServer {
+            shares: Vec::new(),
+            opens: OpenTable::new(),
+            limits,
+        }
+    }
+
+    /// Adds a disk share.
+    #[must_use]
+    pub fn share(mut self, name: &str, vfs: Arc<V>, read_only: bool) -> FileServer<V> {
+        self.shares.push(Share {
+            name: name.to_owned(),
+            vfs,
+            read_only,
+        });
+        self
+    }
+
+    /// The shares.
+    #[must_use]
+    pub fn shares(&self) -> &[Share<V>] {
+        &self.shares
+    }
+
+    /// Number of opens (all connections).
+    #[must_use]
+    pub fn open_count(&self) -> usize {
+        self.opens.len()
+    }
+
+    /// The limits.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub(crate) fn share_index(&self, name: &str) -> Option<usize> {
+        self.shares
+            .iter()
+            .position(|s| s.name.eq_ignore_ascii_case(name))
+    }
+
+    pub(crate) fn share_of(&self, open: &OpenRef) -> Result<&Share<V>, NtStatus> {
+        self.shares
+            .get(open.data.share)
+            .ok_or(NtStatus::FILE_CLOSED)
+    }
+
+    /// The open `id` names, if it belongs to the call's connection, session
+    /// and tree; else STATUS_FILE_CLOSED (MS-SMB2 3.3.5.x "locate the open").
+    pub(crate) fn open_for(&self, call: &Call, id: FileId) -> Result<OpenRef, NtStatus> {
+        let open = self
+            .opens
+            .get(OpenId {
+                persistent: id.persistent,
+                volatile: id.volatile,
+            })
+            .ok_or(NtStatus::FILE_CLOSED)?;
+        let request = &call.request;
+        let same_tree = match &request.tree {
+            Some(tree) => {
+                open.owner.tree == tree.id && Weak::as_ptr(&open.data.tree) == Arc::as_ptr(tree)
+            }
+            None => false,
+        };
+        if open.owner.connection != call.connection
+            || open.owner.session != request.session.id
+            || !same_tree
+        {
+            return Err(NtStatus::FILE_CLOSED);
+        }
+        Ok(open)
+    }
+
+    /// The current path of an open (renames included).
+    pub(crate) fn path_of(&self, open: &OpenRef) -> SmbPath {
+        self.opens
+            .name(open.file)
+            .and_then(|n| SmbPath::parse(&n).ok())
+            .unwrap_or_default()
+    }
+
+    /// Releases what closed opens hold: the storage handle, and the file
+    /// itself when it was delete-pending and this was its last open.
+    pub(crate) async fn release(&self, closed: Vec<Closed<OpenData>>) -> usize {
+        let count = closed.len();
+        for c in closed {
+            let Some(share) = self.shares.get(c.open.data.share) else {
+                continue;
+            };
+            if let Err(e) = share.vfs.close(c.open.data.handle).await {
+                tracing::debug!(error = %e, "closing a storage handle failed");
+            }
+            if let Some(name) = c.delete {
+                match SmbPath::parse(&name) {
+                    Ok(path) => {
+                        if let Err(e) = share.vfs.remove(&path).await {
+                            tracing::debug!(%name, error = %e, "delete on close failed");
+                        }
+                    }
+                    Err(e) => tracing::debug!(%name, error = %e, "delete on close: bad name"),
+                }
+            }
+        }
+        count
+    }
+
+    pub(crate) async fn close_orphans(&self, connection: u64) -> usize {
+        let closed = self
+            .opens
+            .remove_where(|o| o.owner.connection == connection && o.data.tree.strong_count() == 0);
+        self.release(closed).await
+    }
+
+    pub(crate) async fn close_connection(&self, connection: u64) -> usize {
+        let closed = self.opens.close_connection(connection);
+        self.release(closed).await
+    }
+
+    /// The information of an open, from the storage.
+    pub(crate) async fn info(&self, open: &OpenRef) -> Result<FileInfo, NtStatus> {
+        let share = self.share_of(open)?;
+        share
+            .vfs
+            .info(open.data.handle)
+            .await
+            .map_err(|e| e.status())
+    }
+}

@@ -1,0 +1,178 @@
+//! QUERY_DIRECTORY (MS-SMB2 3.3.5.18, MS-FSA 2.1.5.5).
+//!
+//! The enumeration lives on the open: at the first query, and again on
+//! RESTART_SCANS or REOPEN, the directory is listed once (a snapshot), `.`
+//! and `..` are put first, the entries matching the search pattern are kept
+//! (the pattern is taken from that request, as MS-FSA 2.1.5.5 does on a
+//! restart), and the cursor starts at 0. Each query returns as many whole
+//! entries as fit in OutputBufferLength (one with RETURN_SINGLE_ENTRY) and
+//! moves the cursor past them.
+//!
+//! * Nothing matched at a (re)start: STATUS_NO_SUCH_FILE; cursor at the
+//!   end on a later query: STATUS_NO_MORE_FILES.
+//! * The next entry does not fit at all: OutputBufferLength below the
+//!   class's fixed part is STATUS_INFO_LENGTH_MISMATCH; otherwise the entry
+//!   is returned cut at OutputBufferLength with STATUS_BUFFER_OVERFLOW and
+//!   the cursor stays (MS-FSA 2.1.5.5.3).
+//! * INDEX_SPECIFIED is accepted and FileIndex ignored: our entries have
+//!   no stable index (FileIndex is 0 in every entry), so the enumeration
+//!   goes on from the cursor, as Samba does.
+
+use smbkit_vfs::{DirEntry, FileInfo, Vfs};
+use smbkit_wire::codec::string_to_utf16le;
+use smbkit_wire::fscc::{self, DirClass, DirectoryBuilder, Pushed};
+use smbkit_wire::query_directory::{QueryDirectoryRequest, QueryDirectoryResponse, flags};
+use smbkit_wire::{NtStatus, Pdu};
+
+use super::wildcard::matches;
+use super::{Answer, encode_failed, malformed};
+use crate::files::{Enumeration, FileServer, OpenRef};
+use crate::{Call, Response};
+
+/// FILE_LIST_DIRECTORY.
+const LIST_DIRECTORY: u32 = 0x0000_0001;
+
+fn wire_entry<'a>(entry: &DirEntry, name: &'a [u8]) -> fscc::DirEntry<'a> {
+    let info = &entry.info;
+    let mut id128 = [0u8; 16];
+    if let Some(head) = id128.get_mut(..8) {
+        head.copy_from_slice(&info.file_id.to_le_bytes());
+    }
+    fscc::DirEntry {
+        file_index: 0,
+        creation_time: info.creation_time.0,
+        last_access_time: info.last_access_time.0,
+        last_write_time: info.last_write_time.0,
+        change_time: info.change_time.0,
+        end_of_file: if info.is_dir { 0 } else { info.size },
+        allocation_size: if info.is_dir { 0 } else { info.allocation_size },
+        file_attributes: info.attributes.bits(),
+        ea_size: 0,
+        short_name: &[],
+        file_id: info.file_id,
+        reparse_point_tag: 0,
+        file_id_128: id128,
+        file_name: name,
+    }
+}
+
+/// Lists the directory of `open` and keeps what matches `pattern`, with
+/// `.` and `..` first.
+async fn snapshot<V: Vfs>(
+    server: &FileServer<V>,
+    open: &OpenRef,
+    pattern: &str,
+) -> Result<Vec<DirEntry>, NtStatus> {
+    let share = server.share_of(open)?;
+    let listing = share
+        .vfs
+        .read_dir(open.data.handle)
+        .await
+        .map_err(|e| e.status())?;
+    let own: FileInfo = server.info(open).await?;
+    let path = server.path_of(open);
+    let parent = match path.parent() {
+        Some(parent) => share.vfs.stat(&parent).await.unwrap_or(own),
+        None => own,
+    };
+    let mut entries = Vec::with_capacity(listing.len().saturating_add(2));
+    for (name, info) in [(".", own), ("..", parent)] {
+        if matches(pattern, name) {
+            entries.push(DirEntry {
+                name: name.to_owned(),
+                info,
+            });
+        }
+    }
+    entries.extend(listing.into_iter().filter(|e| matches(pattern, &e.name)));
+    Ok(entries)
+}
+
+pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
+    let req = QueryDirectoryRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
+    let open = server.open_for(call, req.file_id)?;
+    if !open.data.is_dir {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    if req.output_buffer_length > server.limits.max_transact {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let class =
+        DirClass::from_class(req.file_information_class).ok_or(NtStatus::INVALID_INFO_CLASS)?;
+    if open.data.granted & LIST_DIRECTORY == 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let mut pattern = req.pattern_string().map_err(|e| malformed(&e))?;
+    if pattern.is_empty() {
+        pattern.push('*');
+    }
+    if pattern.contains(['\\', '/']) {
+        return Err(NtStatus::OBJECT_NAME_INVALID);
+    }
+
+    let restart = req.flags & (flags::RESTART_SCANS | flags::REOPEN) != 0;
+    let current = lock(&open).take();
+    let (mut enumeration, fresh) = match current {
+        Some(e) if !restart => (e, false),
+        _ => {
+            let entries = snapshot(server, &open, &pattern).await?;
+            (Enumeration { entries, next: 0 }, true)
+        }
+    };
+
+    let single = req.flags & flags::RETURN_SINGLE_ENTRY != 0;
+    let mut builder = DirectoryBuilder::new(class, req.output_buffer_length);
+    let mut status = NtStatus::SUCCESS;
+    let mut output = None;
+    while let Some(entry) = enumeration.entries.get(enumeration.next) {
+        let name = string_to_utf16le(&entry.name);
+        let wire = wire_entry(entry, &name);
+        match builder.push(&wire).map_err(|e| encode_failed(&e))? {
+            Pushed::Added => {
+                enumeration.next = enumeration.next.saturating_add(1);
+                if single {
+                    break;
+                }
+            }
+            Pushed::DoesNotFit => {
+                if builder.is_empty() {
+                    let limit = usize::try_from(req.output_buffer_length).unwrap_or(usize::MAX);
+                    if limit < class.fixed_len() {
+                        *lock(&open) = Some(enumeration);
+                        return Err(NtStatus::INFO_LENGTH_MISMATCH);
+                    }
+                    let mut partial = wire.encode(class).map_err(|e| encode_failed(&e))?;
+                    partial.truncate(limit);
+                    output = Some(partial);
+                    status = NtStatus::BUFFER_OVERFLOW;
+                }
+                break;
+            }
+        }
+    }
+    let output = match output {
+        Some(partial) => partial,
+        None if builder.is_empty() => {
+            let status = if fresh {
+                NtStatus::NO_SUCH_FILE
+            } else {
+                NtStatus::NO_MORE_FILES
+            };
+            *lock(&open) = Some(enumeration);
+            return Err(status);
+        }
+        None => builder.finish(),
+    };
+    *lock(&open) = Some(enumeration);
+    let body = QueryDirectoryResponse { output: &output }
+        .encode_body_to_vec()
+        .map_err(|e| encode_failed(&e))?;
+    Ok(Response::new(status, body))
+}
+
+fn lock(open: &OpenRef) -> std::sync::MutexGuard<'_, Option<Enumeration>> {
+    open.data
+        .enumeration
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

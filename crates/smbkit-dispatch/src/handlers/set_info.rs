@@ -1,0 +1,294 @@
+//! SET_INFO (MS-SMB2 3.3.5.21, MS-FSA 2.1.5.15).
+//!
+//! * Basic: times (0 = leave alone; -1 and -2, "stop/resume automatic
+//!   updates on this handle", are accepted and leave the time alone — the
+//!   storage has no per-handle update control) and attributes (0 = leave
+//!   alone; DIRECTORY on a file or TEMPORARY on a directory is
+//!   INVALID_PARAMETER).
+//! * EndOfFile, Allocation (shrinking below the end of file truncates;
+//!   growing is accepted, the storage allocates on write).
+//! * Rename (with and without ReplaceIfExists, across directories; the
+//!   name is relative to the share root, a leading backslash accepted;
+//!   RootDirectory must be 0; a directory with open files below it cannot
+//!   be renamed: ACCESS_DENIED).
+//! * Disposition and DispositionEx (DELETE, ON_CLOSE, POSIX_SEMANTICS
+//!   treated as delete-on-last-close, IGNORE_READONLY_ATTRIBUTE).
+//! * Position and Mode are accepted (nothing is kept: SMB2 I/O always
+//!   carries its offset).
+//! * Security descriptors: NOT_SUPPORTED. The storage keeps no ACLs, and
+//!   accepting a descriptor we would then not report back would be a lie;
+//!   MS-SMB2 3.3.5.21.3 passes the store's failure on.
+//! * Quota and file-system classes: NOT_SUPPORTED.
+//! * A read-only share refuses every change with ACCESS_DENIED.
+
+use smbkit_state::FileKey;
+use smbkit_vfs::{DosAttributes, FileTime, SetInfo, SmbPath, Vfs};
+use smbkit_wire::fscc::{
+    FileAllocationInformation, FileBasicInformation, FileDispositionInformation,
+    FileDispositionInformationEx, FileEndOfFileInformation, FileModeInformation,
+    FilePositionInformation, FileRenameInformation, InfoClass, class, disposition_ex,
+};
+use smbkit_wire::query_info::info_type;
+use smbkit_wire::set_info::{SetInfoRequest, SetInfoResponse};
+use smbkit_wire::{NtStatus, Pdu};
+
+use super::{Answer, encode_failed, malformed};
+use crate::files::{FileServer, OpenRef};
+use crate::{Call, Response};
+
+/// FILE_WRITE_DATA.
+const WRITE_DATA: u32 = 0x0000_0002;
+/// FILE_WRITE_ATTRIBUTES.
+const WRITE_ATTRIBUTES: u32 = 0x0000_0100;
+/// DELETE.
+const DELETE: u32 = 0x0001_0000;
+
+fn decode<'a, C: InfoClass<'a>>(buffer: &'a [u8]) -> Result<C, NtStatus> {
+    if buffer.len() < C::FIXED_LEN {
+        return Err(NtStatus::INFO_LENGTH_MISMATCH);
+    }
+    C::decode(buffer).map_err(|e| malformed(&e))
+}
+
+fn time(value: u64) -> Option<FileTime> {
+    match value {
+        0 | u64::MAX => None,
+        v if v == u64::MAX.saturating_sub(1) => None,
+        v => Some(FileTime(v)),
+    }
+}
+
+pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
+    let req = SetInfoRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
+    let open = server.open_for(call, req.file_id)?;
+    let share = server.share_of(&open)?;
+    if share.read_only {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    match req.info_type {
+        info_type::FILE => file_class(server, &open, &req).await?,
+        info_type::SECURITY | info_type::QUOTA | info_type::FILESYSTEM => {
+            return Err(NtStatus::NOT_SUPPORTED);
+        }
+        _ => return Err(NtStatus::INVALID_PARAMETER),
+    }
+    let body = SetInfoResponse
+        .encode_body_to_vec()
+        .map_err(|e| encode_failed(&e))?;
+    Ok(Response::new(NtStatus::SUCCESS, body))
+}
+
+async fn file_class<V: Vfs>(
+    server: &FileServer<V>,
+    open: &OpenRef,
+    req: &SetInfoRequest<'_>,
+) -> Result<(), NtStatus> {
+    let share = server.share_of(open)?;
+    let vfs = &share.vfs;
+    let handle = open.data.handle;
+    let granted = open.data.granted;
+    let need = |mask: u32| {
+        if granted & mask == 0 {
+            Err(NtStatus::ACCESS_DENIED)
+        } else {
+            Ok(())
+        }
+    };
+    match req.file_info_class {
+        class::FILE_BASIC_INFORMATION => {
+            need(WRITE_ATTRIBUTES)?;
+            let basic: FileBasicInformation = decode(req.buffer)?;
+            let attributes = match basic.file_attributes {
+                0 => None,
+                bits => {
+                    let attrs = DosAttributes(bits);
+                    if !open.data.is_dir && attrs.contains(DosAttributes::DIRECTORY) {
+                        return Err(NtStatus::INVALID_PARAMETER);
+                    }
+                    if open.data.is_dir && attrs.contains(DosAttributes::TEMPORARY) {
+                        return Err(NtStatus::INVALID_PARAMETER);
+                    }
+                    Some(attrs)
+                }
+            };
+            let set = SetInfo {
+                creation_time: time(basic.creation_time),
+                last_access_time: time(basic.last_access_time),
+                last_write_time: time(basic.last_write_time),
+                change_time: time(basic.change_time),
+                attributes,
+            };
+            vfs.set_info(handle, set).await.map_err(|e| e.status())
+        }
+        class::FILE_END_OF_FILE_INFORMATION => {
+            need(WRITE_DATA)?;
+            let eof: FileEndOfFileInformation = decode(req.buffer)?;
+            if open.data.is_dir {
+                return Err(NtStatus::INVALID_PARAMETER);
+            }
+            vfs.set_len(handle, eof.end_of_file)
+                .await
+                .map_err(|e| e.status())
+        }
+        class::FILE_ALLOCATION_INFORMATION => {
+            need(WRITE_DATA)?;
+            let alloc: FileAllocationInformation = decode(req.buffer)?;
+            if open.data.is_dir {
+                return Err(NtStatus::INVALID_PARAMETER);
+            }
+            let info = server.info(open).await?;
+            if alloc.allocation_size < info.size {
+                vfs.set_len(handle, alloc.allocation_size)
+                    .await
+                    .map_err(|e| e.status())?;
+            }
+            Ok(())
+        }
+        class::FILE_RENAME_INFORMATION => {
+            need(DELETE)?;
+            let rename: FileRenameInformation = decode(req.buffer)?;
+            self::rename(server, open, &rename).await
+        }
+        class::FILE_DISPOSITION_INFORMATION => {
+            need(DELETE)?;
+            let d: FileDispositionInformation = decode(req.buffer)?;
+            dispose(server, open, d.delete_pending, false, false).await
+        }
+        class::FILE_DISPOSITION_INFORMATION_EX => {
+            need(DELETE)?;
+            let d: FileDispositionInformationEx = decode(req.buffer)?;
+            let delete = d.flags & disposition_ex::DELETE != 0;
+            let on_close = d.flags & disposition_ex::ON_CLOSE != 0;
+            let ignore_ro = d.flags & disposition_ex::IGNORE_READONLY_ATTRIBUTE != 0;
+            dispose(server, open, delete, on_close, ignore_ro).await
+        }
+        class::FILE_POSITION_INFORMATION => {
+            let _: FilePositionInformation = decode(req.buffer)?;
+            Ok(())
+        }
+        class::FILE_MODE_INFORMATION => {
+            let _: FileModeInformation = decode(req.buffer)?;
+            Ok(())
+        }
+        class::FILE_LINK_INFORMATION
+        | class::FILE_FULL_EA_INFORMATION
+        | class::FILE_VALID_DATA_LENGTH_INFORMATION
+        | class::FILE_SHORT_NAME_INFORMATION
+        | class::FILE_RENAME_INFORMATION_EX => Err(NtStatus::NOT_SUPPORTED),
+        _ => Err(NtStatus::INVALID_INFO_CLASS),
+    }
+}
+
+/// FileDispositionInformation(Ex): mark (or unmark) the file for deletion.
+async fn dispose<V: Vfs>(
+    server: &FileServer<V>,
+    open: &OpenRef,
+    delete: bool,
+    on_close: bool,
+    ignore_readonly: bool,
+) -> Result<(), NtStatus> {
+    if delete {
+        let share = server.share_of(open)?;
+        let info = server.info(open).await?;
+        if server.path_of(open).is_root() {
+            return Err(NtStatus::CANNOT_DELETE);
+        }
+        if !ignore_readonly && info.attributes.contains(DosAttributes::READONLY) {
+            return Err(NtStatus::CANNOT_DELETE);
+        }
+        if info.is_dir {
+            let entries = share
+                .vfs
+                .read_dir(open.data.handle)
+                .await
+                .map_err(|e| e.status())?;
+            if !entries.is_empty() {
+                return Err(NtStatus::DIRECTORY_NOT_EMPTY);
+            }
+        }
+    }
+    if on_close {
+        server.opens.set_delete_on_close(open.id, delete);
+    } else {
+        server.opens.set_delete_pending(open.file, delete);
+    }
+    Ok(())
+}
+
+/// Whether `name` is `dir` itself or below it, ignoring case.
+fn is_below(name: &str, dir: &str) -> bool {
+    let (name, dir) = (name.to_lowercase(), dir.to_lowercase());
+    name.len() > dir.len()
+        && name.starts_with(&dir)
+        && name
+            .get(dir.len()..)
+            .is_some_and(|rest| rest.starts_with('\\'))
+}
+
+async fn rename<V: Vfs>(
+    server: &FileServer<V>,
+    open: &OpenRef,
+    info: &FileRenameInformation<'_>,
+) -> Result<(), NtStatus> {
+    if info.root_directory != 0 {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let name = info.name_string().map_err(|e| malformed(&e))?;
+    if name.starts_with(':') || name.contains(':') {
+        // Renaming streams: there are no alternate data streams.
+        return Err(NtStatus::NOT_SUPPORTED);
+    }
+    let target = SmbPath::parse(&name).map_err(|_| NtStatus::OBJECT_NAME_INVALID)?;
+    if target.is_root() {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let share = server.share_of(open)?;
+    let current = server.path_of(open);
+    let current_name = current.to_string();
+    let same_name = current_name.eq_ignore_ascii_case(&target.to_string());
+    if open.data.is_dir
+        && server
+            .opens
+            .any_open_name(open.file.volume, open.file, |n| is_below(n, &current_name))
+    {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    if !same_name && let Ok(existing) = share.vfs.stat(&target).await {
+        if !info.replace_if_exists {
+            return Err(NtStatus::OBJECT_NAME_COLLISION);
+        }
+        let key = FileKey {
+            volume: open.file.volume,
+            file: existing.file_id,
+        };
+        if server.opens.opens_of(key) > 0 {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+    }
+    share
+        .vfs
+        .rename(open.data.handle, &target, info.replace_if_exists)
+        .await
+        .map_err(|e| e.status())?;
+    server.opens.rename(open.file, &target.to_string());
+    tracing::debug!(from = %current, to = %target, "renamed");
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below() {
+        assert!(is_below("Dir\\a", "dir"));
+        assert!(is_below("dir\\sub\\b", "DIR"));
+        assert!(!is_below("dir", "dir"));
+        assert!(!is_below("dirx\\a", "dir"));
+        assert_eq!(time(0), None);
+        assert_eq!(time(u64::MAX), None);
+        assert_eq!(time(u64::MAX - 1), None);
+        assert_eq!(time(5), Some(FileTime(5)));
+    }
+}
