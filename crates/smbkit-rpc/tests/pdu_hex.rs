@@ -8,6 +8,9 @@
 //! the fields, and encodes them back to the same bytes; where the server
 //! produces the PDU, the bytes it produces are compared too.
 
+// Test helpers outside `#[test]` fns may unwrap too: a failing test should fail loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 
 use bytes::Bytes;

@@ -1,6 +1,9 @@
 //! A client driving `PipeEndpoint` the way smbclient, Windows and macOS do:
 //! bind, then calls, with fragmentation both ways and the error paths.
 
+// Test helpers outside `#[test]` fns may unwrap too: a failing test should fail loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 
 use bytes::Bytes;
