@@ -72,3 +72,76 @@ pub(crate) fn substitute_file_id(request: &mut Request, id: FileId) {
 pub(crate) fn create_response_file_id(body: &[u8]) -> Option<FileId> {
     read_id(body, 0x40)
 }
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+mod tests {
+    use std::sync::Arc;
+
+    use smbkit_session::{Dialect, SessionInfo};
+    use smbkit_wire::close::CloseRequest;
+    use smbkit_wire::{Header, Pdu, Writer};
+
+    use super::*;
+
+    fn close_request(id: FileId) -> Request {
+        let mut v = Vec::new();
+        let mut w = Writer::new(&mut v);
+        let header = Header {
+            command: Command::CLOSE,
+            ..Header::default()
+        };
+        header.encode(&mut w);
+        CloseRequest {
+            flags: 0,
+            file_id: id,
+        }
+        .encode(&mut w)
+        .unwrap();
+        Request {
+            header,
+            message: Bytes::from(v),
+            related: true,
+            session: Arc::new(SessionInfo {
+                id: 1,
+                user: String::new(),
+                domain: String::new(),
+                anonymous: false,
+                dialect: Dialect::Smb311,
+            }),
+            tree: None,
+        }
+    }
+
+    #[test]
+    fn placeholder_is_replaced_real_ids_are_kept() {
+        let inherited = FileId {
+            persistent: 0x1122,
+            volatile: 0x3344,
+        };
+        let mut r = close_request(FileId::ANY);
+        assert_eq!(request_file_id(&r), Some(FileId::ANY));
+        substitute_file_id(&mut r, inherited);
+        assert_eq!(request_file_id(&r), Some(inherited));
+        assert_eq!(CloseRequest::decode(&r.message).unwrap().file_id, inherited);
+        let own = FileId {
+            persistent: 5,
+            volatile: 6,
+        };
+        let mut r = close_request(own);
+        substitute_file_id(&mut r, inherited);
+        assert_eq!(request_file_id(&r), Some(own));
+        // CREATE response body: FileId at 0x40.
+        let mut body = vec![0u8; 0x58];
+        body[0x40..0x48].copy_from_slice(&7u64.to_le_bytes());
+        body[0x48..0x50].copy_from_slice(&8u64.to_le_bytes());
+        assert_eq!(
+            create_response_file_id(&body),
+            Some(FileId {
+                persistent: 7,
+                volatile: 8
+            })
+        );
+        assert_eq!(create_response_file_id(&body[..0x45]), None);
+    }
+}
