@@ -528,9 +528,12 @@ impl Pdu {
     }
 
     /// Encodes the fragment, writing the real `frag_length` into the
-    /// header. For a request, `PFC_OBJECT_UUID` follows `object`.
+    /// header. For a request, `PFC_OBJECT_UUID` follows `object`. No
+    /// authentication trailer is kept by [`Pdu::decode`], so `auth_length`
+    /// is written as 0.
     pub fn encode(&self) -> Result<Vec<u8>, PduError> {
         let mut header = self.header;
+        header.auth_length = 0;
         let mut out = Vec::with_capacity(64);
         out.resize(HEADER_LEN, 0);
         match &self.body {

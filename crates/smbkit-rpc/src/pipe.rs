@@ -185,6 +185,12 @@ impl PipeEndpoint {
         }
     }
 
+    /// Bytes of an incomplete fragment waiting for the rest of it (always
+    /// less than 65536).
+    pub fn buffered(&self) -> usize {
+        self.input.len()
+    }
+
     /// All unread response bytes, every message.
     pub fn queued(&self) -> usize {
         self.output_len
@@ -192,7 +198,9 @@ impl PipeEndpoint {
 
     /// Feeds bytes the client wrote to the pipe (SMB WRITE). Complete
     /// fragments are processed at once and their answers queued; an
-    /// incomplete fragment waits for the next write.
+    /// incomplete fragment waits for the next write. On error the
+    /// unprocessed rest of the data is dropped; answers to the fragments
+    /// before it stay queued.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), RpcError> {
         let buffered;
         let data: &[u8] = if self.input.is_empty() {
