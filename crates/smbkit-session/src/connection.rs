@@ -528,7 +528,11 @@ impl Connection {
             out.resize(4usize.saturating_add(TRANSFORM_HEADER_LEN), 0);
         }
         let count = items.len();
-        let mut previous: Option<NtStatus> = None;
+        // MS-SMB2 3.3.5.2.7.2: related operations take their FileId from the
+        // CREATE before them; when that CREATE failed, they fail with its
+        // status. Other errors in a chain do not cascade (a CLOSE after a
+        // QUERY_DIRECTORY that found nothing still closes, and says so).
+        let mut failed_create: Option<NtStatus> = None;
         for (index, (item, slot)) in items.into_iter().zip(slots).enumerate() {
             let related = slot.header.flags.contains(HeaderFlags::RELATED_OPERATIONS);
             let mut response = match item {
@@ -545,12 +549,14 @@ impl Connection {
                 }
             };
             if related
-                && let Some(status) = previous.filter(|s| s.is_error())
+                && let Some(status) = failed_create
                 && response.status != status
             {
                 response = Response::error(status);
             }
-            previous = Some(response.status);
+            if slot.header.command == Command::CREATE {
+                failed_create = Some(response.status).filter(|s| s.is_error());
+            }
             let sign = if seal.is_none() {
                 slot.signer.as_ref()
             } else {
@@ -561,6 +567,15 @@ impl Connection {
                 flags = flags.with(HeaderFlags::RELATED_OPERATIONS);
             }
             if sign.is_some() {
+                flags = flags.with(HeaderFlags::SIGNED);
+            } else if seal.is_none()
+                && response.status == NtStatus::USER_SESSION_DELETED
+                && slot.header.flags.contains(HeaderFlags::SIGNED)
+            {
+                // A signed request for a session we do not have: there is no
+                // key to sign with, but the client expects the SIGNED flag
+                // back; the zero signature tells it the answer is unsigned
+                // (Samba's client and server both work this way).
                 flags = flags.with(HeaderFlags::SIGNED);
             }
             let id = match slot.header.id {

@@ -96,12 +96,16 @@ struct Established {
 }
 
 impl Connection {
+    /// A fresh random SessionId that fits in 32 bits. The field is 64 bits
+    /// wide, but some clients keep only the low 32 bits of it (smbtorture's
+    /// smb2.session-id does, and Samba issues 32-bit ids for that reason),
+    /// so larger ids would break them.
     fn new_session_id(&self) -> Option<u64> {
         for _ in 0..16 {
-            let mut b = [0u8; 8];
+            let mut b = [0u8; 4];
             getrandom::fill(&mut b).ok()?;
-            let id = u64::from_le_bytes(b);
-            if id != 0 && id != u64::MAX && !self.sessions.contains_key(&id) {
+            let id = u64::from(u32::from_le_bytes(b));
+            if id != 0 && id != u64::from(u32::MAX) && !self.sessions.contains_key(&id) {
                 return Some(id);
             }
         }

@@ -514,6 +514,36 @@ fn compounds_related_and_cascade() {
     assert_eq!(replies[1].header.status, NtStatus::OBJECT_NAME_NOT_FOUND);
     c.verify(&replies[1]);
 
+    // Only a failed CREATE cascades: CREATE ok + related QUERY_DIRECTORY that
+    // finds nothing + related CLOSE: the CLOSE keeps its own success.
+    let (frame, _) = compound(
+        &mut c,
+        &[
+            (Command::CREATE, false, &body),
+            (Command::QUERY_DIRECTORY, true, &[33, 0]),
+            (Command::CLOSE, true, &[24, 0]),
+        ],
+        tid,
+    );
+    let mut batch = c.conn.receive(frame, NOW).unwrap();
+    for item in &mut batch.items {
+        let Item::Pending { request, response } = item else {
+            panic!("pending")
+        };
+        *response = Some(match request.header.command {
+            Command::CREATE => Response::new(NtStatus::SUCCESS, vec![89, 0]),
+            Command::QUERY_DIRECTORY => Response::error(NtStatus::NO_SUCH_FILE),
+            _ => Response::new(NtStatus::SUCCESS, vec![60, 0]),
+        });
+    }
+    let out = c.conn.respond(batch).unwrap().unwrap();
+    let (_, replies) = c.open(out[4..].to_vec());
+    let statuses: Vec<NtStatus> = replies.iter().map(|r| r.header.status).collect();
+    assert_eq!(
+        statuses,
+        [NtStatus::SUCCESS, NtStatus::NO_SUCH_FILE, NtStatus::SUCCESS]
+    );
+
     // A session-layer failure (unknown tree) cascades without reaching dispatch.
     let (frame, _) = compound(
         &mut c,
@@ -697,6 +727,10 @@ fn requests_before_negotiate_and_unknown_sessions() {
     c.session_id = 0x1234;
     let (_, r) = c.request(Command::CREATE, 1, &create_body()).unwrap();
     assert_eq!(r.header.status, NtStatus::USER_SESSION_DELETED);
+    assert!(
+        !r.header.flags.contains(HeaderFlags::SIGNED),
+        "an unsigned request gets an unsigned answer"
+    );
     // ECHO without a session is answered.
     c.session_id = 0;
     let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
@@ -766,4 +800,27 @@ fn anonymous_sessions_only_with_guest() {
             assert_eq!(r.header.status, NtStatus::LOGON_FAILURE);
         }
     }
+}
+
+#[test]
+fn signed_request_for_an_unknown_session_gets_the_signed_flag_and_no_signature() {
+    // A client that signs expects SMB2_FLAGS_SIGNED back; with no session
+    // there is no key, so the signature stays zero (Samba's client accepts
+    // exactly this for USER_SESSION_DELETED).
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let real = c.session_id;
+    assert!(
+        real != 0 && real <= u64::from(u32::MAX),
+        "SessionId fits in 32 bits"
+    );
+    c.session_id = real ^ 0x0000_0001_0000_0000;
+    let (_, r) = c.request(Command::CREATE, 1, &create_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::USER_SESSION_DELETED);
+    assert!(r.header.flags.contains(HeaderFlags::SIGNED));
+    assert_eq!(r.header.signature, [0u8; 16]);
+    // The real session is untouched.
+    c.session_id = real;
+    let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    c.verify(&r);
 }
