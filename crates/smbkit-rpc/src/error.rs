@@ -33,6 +33,10 @@ pub enum NdrError {
     /// offset/actual count exceed the maximum count.
     #[error("NDR count {0} out of bounds")]
     Count(u32),
+    /// A union discriminant that does not match the level it must repeat,
+    /// or an arm this decoder does not handle.
+    #[error("unexpected NDR union discriminant {0}")]
+    Union(u32),
     /// A string is not valid UTF-16.
     #[error("NDR string is not valid UTF-16")]
     InvalidUtf16,

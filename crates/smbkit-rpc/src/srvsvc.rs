@@ -98,7 +98,7 @@ impl ShareEnumRequest {
         let level = r.u32()?;
         let discriminant = r.union_discriminant()?;
         if discriminant != level {
-            return Err(NdrError::Count(discriminant));
+            return Err(NdrError::Union(discriminant));
         }
         if ENUM_ARMS.contains(&level) && r.unique_pointer()?.is_some() {
             let _entries_read = r.u32()?;
@@ -435,9 +435,8 @@ pub struct ShareEnumResponse {
 }
 
 impl ShareEnumResponse {
-    /// Decodes a level 0 or level 1 answer (other levels: the entries are
-    /// not decoded and the call fails with [`NdrError::Count`] unless the
-    /// container is NULL).
+    /// Decodes a level 0 or level 1 answer (other levels fail with
+    /// [`NdrError::Union`] unless the container or buffer is NULL).
     pub fn decode(stub: &[u8]) -> Result<Self, NdrError> {
         let mut r = NdrReader::new(stub);
         let level = r.u32()?;
@@ -447,7 +446,7 @@ impl ShareEnumResponse {
             let count = r.u32()?;
             if r.unique_pointer()?.is_some() {
                 if level > 1 {
-                    return Err(NdrError::Count(level));
+                    return Err(NdrError::Union(level));
                 }
                 let fixed = if level == 0 { 4 } else { 12 };
                 let n = r.conformant_count(fixed)?;

@@ -807,3 +807,16 @@ fn alter_context_adds_a_context_and_btfn_is_acked() {
     let (stub, _) = read_response(&mut pipe, 5);
     assert_eq!(ShareEnumResponse::decode(&stub).unwrap().entries.len(), 2);
 }
+
+#[test]
+fn discriminant_must_repeat_the_level() {
+    let mut stub = enum_request(1, 0xFFFF_FFFF, None);
+    // ServerName string "\\127.0.0.1" is 12 + 24 bytes after the pointer.
+    let at = 4 + 12 + 24 + 4;
+    assert_eq!(&stub[at - 4..at + 4], &[1, 0, 0, 0, 1, 0, 0, 0]);
+    stub[at] = 2;
+    assert_eq!(ShareEnumRequest::decode(&stub), Err(NdrError::Union(2)));
+    let mut pipe = bound("srvsvc", 4280);
+    pipe.write(&request_pdu(2, 0, 15, &stub, 3)).unwrap();
+    assert_eq!(fault_of(&pipe.read(4280)).1.status, NCA_S_FAULT_NDR);
+}
