@@ -35,6 +35,20 @@ pub fn run(args: &[&str]) -> Result<(), String> {
         "cargo test",
         cargo().args(["test", "--workspace", "--locked"]),
     )?;
+    step(
+        "interop: smbclient and smbprotocol against smbkitd",
+        cargo().args([
+            "test",
+            "--locked",
+            "-p",
+            "smbkit-server",
+            "--features",
+            "interop",
+            "--test",
+            "interop",
+        ]),
+    )?;
+    crate::torture::run()?;
     println!("==> all checks passed");
     Ok(())
 }
@@ -70,7 +84,5 @@ fn install_missing() -> Result<(), String> {
             ]),
         )?;
     }
-    // Peers for the interop tests (smbclient, smbtorture, smbprotocol) are
-    // installed here once the server exists.
-    Ok(())
+    crate::peers::install_missing()
 }
