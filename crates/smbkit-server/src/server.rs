@@ -8,10 +8,7 @@ use std::time::Duration;
 use smbkit_auth::{AcceptorConfig, CredentialStore, MemoryCredentials, NtlmConfig};
 use smbkit_dispatch::smbkit_vfs::{LocalFs, LocalFsOptions};
 use smbkit_dispatch::{Dispatcher, FileServer, Limits, TraceLayer};
-use smbkit_session::{
-    Config as SessionConfig, Connection, Dialect as SessionDialect, EncryptionPolicy, Item, Share,
-    SigningPolicy,
-};
+use smbkit_session::{Config as SessionConfig, Connection, Item, Share};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,10 +16,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::config::{
-    CipherName, DEFAULT_MAX_IO, Dialect, Encryption, ServerConfig, Signing, SigningAlgorithmName,
-    host_names,
-};
+use crate::config::{DEFAULT_MAX_IO, ServerConfig, host_names};
 use crate::frame::{FrameError, now_filetime, read_frame};
 
 /// How long shutdown waits for connections to finish their current frame.
@@ -330,23 +324,12 @@ fn session_config(
     ntlm.allow_anonymous = config.guest;
 
     let mut session = SessionConfig::new(guid);
-    session.min_dialect = dialect(config.min_dialect);
-    session.max_dialect = dialect(config.max_dialect);
-    session.signing = match config.signing {
-        Signing::Required => SigningPolicy::Required,
-        Signing::Enabled => SigningPolicy::Enabled,
-    };
-    session.encryption = match config.encryption {
-        Encryption::Disabled => EncryptionPolicy::Disabled,
-        Encryption::Enabled => EncryptionPolicy::Enabled,
-        Encryption::Required => EncryptionPolicy::Required,
-    };
-    session.ciphers = config.ciphers.iter().map(|&c| cipher(c)).collect();
-    session.signing_algorithms = config
-        .signing_algorithms
-        .iter()
-        .map(|&a| signing_algorithm(a))
-        .collect();
+    session.min_dialect = config.min_dialect;
+    session.max_dialect = config.max_dialect;
+    session.signing = config.signing;
+    session.encryption = config.encryption;
+    session.ciphers = config.ciphers.clone();
+    session.signing_algorithms = config.signing_algorithms.clone();
     session.guest = config.guest;
     session.max_read_size = DEFAULT_MAX_IO;
     session.max_write_size = DEFAULT_MAX_IO;
@@ -364,33 +347,6 @@ fn session_config(
         })
         .collect();
     session
-}
-
-fn dialect(d: Dialect) -> SessionDialect {
-    match d {
-        Dialect::Smb202 => SessionDialect::Smb202,
-        Dialect::Smb210 => SessionDialect::Smb210,
-        Dialect::Smb300 => SessionDialect::Smb300,
-        Dialect::Smb302 => SessionDialect::Smb302,
-        Dialect::Smb311 => SessionDialect::Smb311,
-    }
-}
-
-fn cipher(c: CipherName) -> smbkit_seal::Cipher {
-    match c {
-        CipherName::Aes128Gcm => smbkit_seal::Cipher::Aes128Gcm,
-        CipherName::Aes128Ccm => smbkit_seal::Cipher::Aes128Ccm,
-        CipherName::Aes256Gcm => smbkit_seal::Cipher::Aes256Gcm,
-        CipherName::Aes256Ccm => smbkit_seal::Cipher::Aes256Ccm,
-    }
-}
-
-fn signing_algorithm(a: SigningAlgorithmName) -> smbkit_sign::SigningAlgorithm {
-    match a {
-        SigningAlgorithmName::Aes128Gmac => smbkit_sign::SigningAlgorithm::AesGmac,
-        SigningAlgorithmName::Aes128Cmac => smbkit_sign::SigningAlgorithm::AesCmac,
-        SigningAlgorithmName::HmacSha256 => smbkit_sign::SigningAlgorithm::HmacSha256,
-    }
 }
 
 /// The one start-up log line: listen addresses and shares.
@@ -431,17 +387,19 @@ pub fn startup_line(server: &Server) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ShareConfig;
+    use crate::config::{
+        Cipher, Dialect, EncryptionPolicy, ShareConfig, SigningAlgorithm, SigningPolicy,
+    };
 
     #[test]
     fn session_config_follows_the_server_config() {
         let c = ServerConfig {
             min_dialect: Dialect::Smb210,
             max_dialect: Dialect::Smb302,
-            signing: Signing::Enabled,
-            encryption: Encryption::Required,
-            ciphers: vec![CipherName::Aes256Ccm, CipherName::Aes128Gcm],
-            signing_algorithms: vec![SigningAlgorithmName::HmacSha256],
+            signing: SigningPolicy::Enabled,
+            encryption: EncryptionPolicy::Required,
+            ciphers: vec![Cipher::Aes256Ccm, Cipher::Aes128Gcm],
+            signing_algorithms: vec![SigningAlgorithm::HmacSha256],
             guest: true,
             shares: vec![
                 ShareConfig {
@@ -461,8 +419,8 @@ mod tests {
         };
         let s = session_config(&c, [7; 16], "FILESRV", "filesrv.example.org");
         assert_eq!(s.server_guid, [7; 16]);
-        assert_eq!(s.min_dialect, SessionDialect::Smb210);
-        assert_eq!(s.max_dialect, SessionDialect::Smb302);
+        assert_eq!(s.min_dialect, Dialect::Smb210);
+        assert_eq!(s.max_dialect, Dialect::Smb302);
         assert_eq!(s.signing, SigningPolicy::Enabled);
         assert_eq!(s.encryption, EncryptionPolicy::Required);
         assert_eq!(
@@ -485,16 +443,5 @@ mod tests {
             (8 << 20, 8 << 20, 8 << 20)
         );
         assert_eq!(s.shares, vec![Share::encrypted("a"), Share::new("b")]);
-
-        // Every dialect, cipher and algorithm maps to the same wire code.
-        for d in [
-            Dialect::Smb202,
-            Dialect::Smb210,
-            Dialect::Smb300,
-            Dialect::Smb302,
-            Dialect::Smb311,
-        ] {
-            assert_eq!(dialect(d).id(), d.code());
-        }
     }
 }

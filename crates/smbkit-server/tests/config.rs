@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::Parser;
 use smbkit_auth::NtHash;
 use smbkit_server::config::{
-    CipherName, ConfigError, Dialect, Encryption, FileConfig, Signing, SigningAlgorithmName,
+    Cipher, ConfigError, Dialect, EncryptionPolicy, FileConfig, SigningAlgorithm, SigningPolicy,
 };
 use smbkit_server::{Cli, ServerConfig};
 
@@ -95,24 +95,18 @@ nt_hash = "8846F7EAEE8FB117AD06BDD830B7586C"
     );
     assert_eq!(c.min_dialect, Dialect::Smb210);
     assert_eq!(c.max_dialect, Dialect::Smb302);
-    assert_eq!(c.min_dialect.code(), 0x0210);
-    assert_eq!(c.max_dialect.code(), 0x0302);
-    assert_eq!(c.signing, Signing::Enabled);
-    assert_eq!(c.encryption, Encryption::Required);
+    assert_eq!(c.min_dialect.id(), 0x0210);
+    assert_eq!(c.max_dialect.id(), 0x0302);
+    assert_eq!(c.signing, SigningPolicy::Enabled);
+    assert_eq!(c.encryption, EncryptionPolicy::Required);
+    assert_eq!(c.ciphers, vec![Cipher::Aes256Gcm, Cipher::Aes128Ccm]);
     assert_eq!(
-        c.ciphers,
-        vec![CipherName::Aes256Gcm, CipherName::Aes128Ccm]
-    );
-    assert_eq!(
-        c.ciphers.iter().map(|c| c.code()).collect::<Vec<_>>(),
+        c.ciphers.iter().map(|c| c.id()).collect::<Vec<_>>(),
         vec![4, 1]
     );
     assert_eq!(
         c.signing_algorithms,
-        vec![
-            SigningAlgorithmName::HmacSha256,
-            SigningAlgorithmName::Aes128Cmac
-        ]
+        vec![SigningAlgorithm::HmacSha256, SigningAlgorithm::AesCmac]
     );
     assert!(c.guest);
     assert_eq!(c.max_frame_size, 1 << 20);
@@ -152,15 +146,15 @@ fn defaults() {
         (c.min_dialect, c.max_dialect),
         (Dialect::Smb202, Dialect::Smb311)
     );
-    assert_eq!(c.signing, Signing::Required);
-    assert_eq!(c.encryption, Encryption::Enabled);
+    assert_eq!(c.signing, SigningPolicy::Required);
+    assert_eq!(c.encryption, EncryptionPolicy::Enabled);
     assert_eq!(
         c.ciphers,
         vec![
-            CipherName::Aes128Gcm,
-            CipherName::Aes128Ccm,
-            CipherName::Aes256Gcm,
-            CipherName::Aes256Ccm
+            Cipher::Aes128Gcm,
+            Cipher::Aes128Ccm,
+            Cipher::Aes256Gcm,
+            Cipher::Aes256Ccm
         ]
     );
     assert_eq!(c.signing_algorithms.len(), 3);
