@@ -340,20 +340,8 @@ impl Vfs for MemFs {
                 if how.disposition == Disposition::Create {
                     return Err(VfsError::Exists);
                 }
-                match how.kind {
-                    OpenKind::Directory if !is_dir => return Err(VfsError::NotADirectory),
-                    OpenKind::NonDirectory if is_dir => return Err(VfsError::IsADirectory),
-                    _ => {}
-                }
-                let action = match how.disposition {
-                    Disposition::Overwrite | Disposition::OverwriteIf => OpenAction::Overwritten,
-                    Disposition::Supersede => OpenAction::Superseded,
-                    _ => OpenAction::Opened,
-                };
+                let action = how.existing_action(is_dir)?;
                 if action != OpenAction::Opened {
-                    if is_dir {
-                        return Err(VfsError::InvalidParameter("cannot overwrite a directory"));
-                    }
                     if node.readonly() {
                         return Err(VfsError::AccessDenied);
                     }

@@ -3,6 +3,8 @@
 use core::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::VfsError;
+
 /// A Windows FILETIME: 100-nanosecond intervals since 1601-01-01 00:00 UTC.
 ///
 /// This is the time format of every SMB2 timestamp (MS-DTYP 2.3.3). Values
@@ -383,6 +385,29 @@ impl OpenHow {
         self.write = write;
         self
     }
+
+    /// What opening an existing object (a directory when `is_dir`) does
+    /// under this kind and disposition, for every [`crate::Vfs`]: the kind
+    /// must match ([`VfsError::NotADirectory`] / [`VfsError::IsADirectory`])
+    /// and a directory cannot be overwritten or superseded
+    /// ([`VfsError::InvalidParameter`]). `Create` of an existing name is
+    /// refused by the caller before this is asked.
+    pub(crate) fn existing_action(self, is_dir: bool) -> Result<OpenAction, VfsError> {
+        match self.kind {
+            OpenKind::Directory if !is_dir => return Err(VfsError::NotADirectory),
+            OpenKind::NonDirectory if is_dir => return Err(VfsError::IsADirectory),
+            _ => {}
+        }
+        let action = match self.disposition {
+            Disposition::Overwrite | Disposition::OverwriteIf => OpenAction::Overwritten,
+            Disposition::Supersede => OpenAction::Superseded,
+            _ => OpenAction::Opened,
+        };
+        if is_dir && action != OpenAction::Opened {
+            return Err(VfsError::InvalidParameter("cannot overwrite a directory"));
+        }
+        Ok(action)
+    }
 }
 
 /// What an open did (the CREATE response's `CreateAction`).
@@ -489,5 +514,49 @@ mod tests {
             format!("{:?}", DosAttributes::HIDDEN | DosAttributes::ARCHIVE),
             "DosAttributes(0x22 = HIDDEN | ARCHIVE)"
         );
+    }
+
+    #[test]
+    fn existing_action_checks_kind_and_directory_overwrite() {
+        use Disposition::*;
+        let how = |disposition, kind| OpenHow {
+            disposition,
+            kind,
+            ..OpenHow::read()
+        };
+        for d in [Open, OpenIf] {
+            for k in [OpenKind::Any, OpenKind::Directory] {
+                assert!(matches!(
+                    how(d, k).existing_action(true),
+                    Ok(OpenAction::Opened)
+                ));
+            }
+        }
+        assert!(matches!(
+            how(Overwrite, OpenKind::Any).existing_action(false),
+            Ok(OpenAction::Overwritten)
+        ));
+        assert!(matches!(
+            how(OverwriteIf, OpenKind::NonDirectory).existing_action(false),
+            Ok(OpenAction::Overwritten)
+        ));
+        assert!(matches!(
+            how(Supersede, OpenKind::Any).existing_action(false),
+            Ok(OpenAction::Superseded)
+        ));
+        assert!(matches!(
+            how(Open, OpenKind::Directory).existing_action(false),
+            Err(VfsError::NotADirectory)
+        ));
+        assert!(matches!(
+            how(Open, OpenKind::NonDirectory).existing_action(true),
+            Err(VfsError::IsADirectory)
+        ));
+        for d in [Overwrite, OverwriteIf, Supersede] {
+            assert!(matches!(
+                how(d, OpenKind::Any).existing_action(true),
+                Err(VfsError::InvalidParameter("cannot overwrite a directory"))
+            ));
+        }
     }
 }

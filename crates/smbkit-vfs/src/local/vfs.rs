@@ -1,0 +1,333 @@
+//! [`Vfs`] for [`LocalFs`]: every call runs on the blocking pool.
+
+use std::io;
+use std::path::Path;
+
+use bytes::Bytes;
+use cap_std::fs::{FileExt, Metadata, MetadataExt};
+use rustix::fs::{Timespec, Timestamps, UTIME_OMIT};
+
+use super::attrs::DosXattr;
+use super::names::Found;
+use super::{LocalFs, Obj, lock, name_of};
+use crate::mem::fold;
+use crate::types::{
+    DirEntry, Disposition, DosAttributes, FileInfo, FileTime, Handle, OpenAction, OpenHow, Opened,
+    SetInfo, VolumeInfo,
+};
+use crate::{SmbPath, Vfs, VfsError};
+
+fn timespec(t: Option<FileTime>) -> Timespec {
+    match t {
+        Some(t) => {
+            let (s, ns) = t.to_unix();
+            Timespec {
+                tv_sec: s,
+                tv_nsec: ns.into(),
+            }
+        }
+        None => Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_OMIT,
+        },
+    }
+}
+
+fn same_object(a: &Metadata, b: &Metadata) -> bool {
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+impl Vfs for LocalFs {
+    async fn open(&self, path: &SmbPath, how: OpenHow) -> Result<Opened, VfsError> {
+        let path = path.clone();
+        self.run(move |inner| {
+            let (h, action) = match inner.resolve(&path)? {
+                Found::Existing(rel) => inner.open_existing(&rel, how)?,
+                Found::Missing { parent, name } => {
+                    if matches!(how.disposition, Disposition::Open | Disposition::Overwrite) {
+                        return Err(VfsError::NotFound);
+                    }
+                    (inner.create(&parent, &name, how)?, OpenAction::Created)
+                }
+            };
+            let info = inner.handle_info(&h)?;
+            Ok(Opened {
+                handle: inner.add_handle(h),
+                action,
+                info,
+            })
+        })
+        .await
+    }
+
+    async fn read_at(&self, handle: Handle, offset: u64, len: usize) -> Result<Bytes, VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |_| {
+            let Obj::File(f) = &h.obj else {
+                return Err(VfsError::IsADirectory);
+            };
+            if !h.read {
+                return Err(VfsError::AccessDenied);
+            }
+            // Bound the buffer by what the file holds now.
+            let available = f.metadata()?.len().saturating_sub(offset);
+            let want = usize::try_from(available).unwrap_or(usize::MAX).min(len);
+            let mut buf = vec![0u8; want];
+            let mut filled = 0usize;
+            while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+                let at = offset.saturating_add(u64::try_from(filled).unwrap_or(u64::MAX));
+                match f.read_at(rest, at) {
+                    Ok(0) => break,
+                    Ok(n) => filled = filled.saturating_add(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            buf.truncate(filled);
+            Ok(Bytes::from(buf))
+        })
+        .await
+    }
+
+    async fn write_at(&self, handle: Handle, offset: u64, data: &[u8]) -> Result<usize, VfsError> {
+        let h = self.handle(handle)?;
+        u64::try_from(data.len())
+            .ok()
+            .and_then(|n| offset.checked_add(n))
+            .ok_or(VfsError::InvalidParameter("write past the largest offset"))?;
+        // spawn_blocking needs owned data: one copy.
+        let data = data.to_vec();
+        self.run(move |_| {
+            let Obj::File(f) = &h.obj else {
+                return Err(VfsError::IsADirectory);
+            };
+            if !h.write {
+                return Err(VfsError::AccessDenied);
+            }
+            let mut done = 0usize;
+            while let Some(rest) = data.get(done..).filter(|r| !r.is_empty()) {
+                let at = offset.saturating_add(u64::try_from(done).unwrap_or(u64::MAX));
+                match f.write_at(rest, at) {
+                    Ok(0) => return Err(VfsError::DiskFull),
+                    Ok(n) => done = done.saturating_add(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(done)
+        })
+        .await
+    }
+
+    async fn flush(&self, handle: Handle) -> Result<(), VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |_| Ok(rustix::fs::fsync(h.obj.fd()).map_err(io::Error::from)?))
+            .await
+    }
+
+    async fn set_len(&self, handle: Handle, len: u64) -> Result<(), VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |_| {
+            let Obj::File(f) = &h.obj else {
+                return Err(VfsError::IsADirectory);
+            };
+            if !h.write {
+                return Err(VfsError::AccessDenied);
+            }
+            Ok(f.set_len(len)?)
+        })
+        .await
+    }
+
+    async fn info(&self, handle: Handle) -> Result<FileInfo, VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |inner| inner.handle_info(&h)).await
+    }
+
+    async fn stat(&self, path: &SmbPath) -> Result<FileInfo, VfsError> {
+        let path = path.clone();
+        self.run(move |inner| match inner.resolve(&path)? {
+            Found::Existing(rel) => inner.info_at(&inner.root, &rel, inner.lmeta(&rel)?),
+            Found::Missing { .. } => Err(VfsError::NotFound),
+        })
+        .await
+    }
+
+    async fn set_info(&self, handle: Handle, info: SetInfo) -> Result<(), VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |inner| {
+            let fd = h.obj.fd();
+            if info.last_access_time.is_some() || info.last_write_time.is_some() {
+                let ts = Timestamps {
+                    last_access: timespec(info.last_access_time),
+                    last_modification: timespec(info.last_write_time),
+                };
+                rustix::fs::futimens(fd, &ts).map_err(io::Error::from)?;
+            }
+            if info.creation_time.is_some() || info.attributes.is_some() {
+                let current = inner.handle_info(&h)?;
+                let stored = inner.read_xattr(fd);
+                let x = DosXattr {
+                    attributes: info
+                        .attributes
+                        .or(stored.map(|s| s.attributes))
+                        .unwrap_or(current.attributes)
+                        .intersection(DosAttributes::SETTABLE),
+                    creation: info
+                        .creation_time
+                        .or(stored.map(|s| s.creation))
+                        .unwrap_or(current.creation_time),
+                };
+                inner.write_xattr(fd, x)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn read_dir(&self, handle: Handle) -> Result<Vec<DirEntry>, VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |inner| {
+            let Obj::Dir(dir) = &h.obj else {
+                return Err(VfsError::NotADirectory);
+            };
+            let base = lock(&h.path).clone();
+            let mut out = Vec::new();
+            for entry in dir.entries()? {
+                let Ok(name) = entry?.file_name().into_string() else {
+                    continue; // not UTF-8: no client can name it
+                };
+                let Ok(lmeta) = dir.symlink_metadata(&name) else {
+                    continue;
+                };
+                // A plain entry is read through this directory's handle; a
+                // symbolic link is resolved from the share root (so a link to
+                // a sibling works and one leaving the share is refused).
+                let info = if lmeta.is_symlink() {
+                    let rel = base.join(&name);
+                    inner
+                        .lmeta(&rel)
+                        .map_err(VfsError::from)
+                        .and_then(|m| inner.info_at(&inner.root, &rel, m))
+                } else {
+                    inner.info_at(dir, Path::new(&name), lmeta)
+                };
+                if let Ok(info) = info {
+                    out.push(DirEntry { name, info });
+                }
+            }
+            out.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn rename(&self, handle: Handle, new: &SmbPath, replace: bool) -> Result<(), VfsError> {
+        let h = self.handle(handle)?;
+        let new = new.clone();
+        self.run(move |inner| {
+            let old = lock(&h.path).clone();
+            if old.as_os_str().is_empty() || new.is_root() {
+                return Err(VfsError::AccessDenied);
+            }
+            // The handle's path must still name the handle's object.
+            let now = inner.root.symlink_metadata(&old)?;
+            if !same_object(&now, &h.obj.metadata()?) {
+                return Err(VfsError::NotFound);
+            }
+            let new_name = new.file_name().unwrap_or_default();
+            let target = match inner.resolve(&new)? {
+                Found::Existing(t) => {
+                    let same =
+                        t.parent() == old.parent() && fold(&name_of(&t)) == fold(&name_of(&old));
+                    if same {
+                        t.parent().map(|p| p.join(new_name)).unwrap_or_default()
+                    } else {
+                        if !replace {
+                            return Err(VfsError::Exists);
+                        }
+                        if inner.root.symlink_metadata(&t)?.is_dir() {
+                            return Err(VfsError::AccessDenied);
+                        }
+                        t
+                    }
+                }
+                Found::Missing { parent, name } => parent.join(name),
+            };
+            if target != old && target.starts_with(&old) {
+                return Err(VfsError::InvalidParameter(
+                    "cannot move a directory into itself",
+                ));
+            }
+            inner.root.rename(&old, &inner.root, &target)?;
+            inner.cache_clear();
+            for other in lock(&inner.handles).values() {
+                let mut p = lock(&other.path);
+                if let Ok(rest) = p.strip_prefix(&old) {
+                    // `join("")` would add a trailing slash.
+                    let moved = if rest.as_os_str().is_empty() {
+                        target.clone()
+                    } else {
+                        target.join(rest)
+                    };
+                    *p = moved;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove(&self, path: &SmbPath) -> Result<(), VfsError> {
+        let path = path.clone();
+        self.run(move |inner| {
+            let Found::Existing(rel) = inner.resolve(&path)? else {
+                return Err(VfsError::NotFound);
+            };
+            if rel.as_os_str().is_empty() {
+                return Err(VfsError::CannotDelete);
+            }
+            let lmeta = inner.lmeta(&rel)?;
+            if lmeta.is_dir() {
+                inner.root.remove_dir(&rel)?;
+            } else {
+                if lmeta.is_file() {
+                    let info = inner.info_at(&inner.root, &rel, lmeta)?;
+                    if info.attributes.contains(DosAttributes::READONLY) {
+                        return Err(VfsError::CannotDelete);
+                    }
+                }
+                inner.root.remove_file(&rel)?;
+            }
+            inner.cache_clear();
+            Ok(())
+        })
+        .await
+    }
+
+    async fn close(&self, handle: Handle) -> Result<(), VfsError> {
+        let h = lock(&self.inner.handles)
+            .remove(&handle.0)
+            .ok_or(VfsError::InvalidHandle)?;
+        // Closing a descriptor can block (NFS flushes): do it off the runtime.
+        self.run(move |_| {
+            drop(h);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn volume(&self) -> Result<VolumeInfo, VfsError> {
+        self.run(|inner| {
+            let s = rustix::fs::fstatvfs(&inner.root).map_err(io::Error::from)?;
+            Ok(VolumeInfo {
+                total: s.f_blocks.saturating_mul(s.f_frsize),
+                free: s.f_bavail.saturating_mul(s.f_frsize),
+                block_size: u32::try_from(s.f_frsize).unwrap_or(4096),
+                fs_name: inner.opts.fs_name.clone(),
+                serial: inner.serial,
+            })
+        })
+        .await
+    }
+}
