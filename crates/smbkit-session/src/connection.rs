@@ -431,7 +431,7 @@ impl Connection {
             Command::ECHO => return Ok(echo(&ctx, signer)),
             Command::LOGOFF => return Ok(self.handle_logoff(&ctx, signer)),
             Command::TREE_CONNECT => {
-                return Ok(self.handle_tree_connect(&ctx, &negotiated, signer));
+                return Ok(self.handle_tree_connect(&ctx, signer));
             }
             _ => {}
         }

@@ -35,7 +35,6 @@ impl Connection {
     pub(crate) fn handle_tree_connect(
         &mut self,
         ctx: &Ctx,
-        negotiated: &Negotiated,
         signer: Option<Arc<Signer>>,
     ) -> (Item, Slot) {
         let path = match TreeConnectRequest::decode(&ctx.msg).and_then(|r| r.path_string()) {
@@ -59,7 +58,10 @@ impl Connection {
             tracing::debug!(%path, "no such share");
             return ctx.fail(NtStatus::BAD_NETWORK_NAME, signer);
         };
-        let encrypt = encrypt && negotiated.dialect >= Dialect::Smb300;
+        // MS-SMB2 3.3.5.7: a share that requires encryption refuses a
+        // session that cannot encrypt (SMB 2.x, a client without the
+        // capability, a guest) rather than serving it in the clear
+        // (RejectUnencryptedAccess, which we always apply).
         let sid = ctx.header.session_id;
         let Some(session) = self.sessions.get_mut(&sid) else {
             return ctx.fail(NtStatus::USER_SESSION_DELETED, signer);

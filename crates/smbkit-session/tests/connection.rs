@@ -336,6 +336,15 @@ fn encrypt_required_share() {
     assert_eq!(Client::tree_response(&r).share_type, share_type::PIPE);
     let (_, r) = c.tree_connect("nope");
     assert_eq!(r.header.status, NtStatus::BAD_NETWORK_NAME);
+
+    // SMB 2.x cannot encrypt at all: refused too, never served in the clear.
+    for dialect in [0x0202, 0x0210] {
+        let mut c = signed_in(&[dialect], &[], &[]);
+        let (_, r) = c.tree_connect("Secret");
+        assert_eq!(r.header.status, NtStatus::ACCESS_DENIED, "{dialect:#x}");
+        let (_, r) = c.tree_connect("Data");
+        assert_eq!(r.header.status, NtStatus::SUCCESS, "{dialect:#x}");
+    }
 }
 
 #[test]
