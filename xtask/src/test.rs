@@ -44,8 +44,6 @@ pub fn run(args: &[&str]) -> Result<(), String> {
             "smbkit-server",
             "--features",
             "interop",
-            "--test",
-            "interop",
         ]),
     )?;
     crate::torture::run()?;
