@@ -13,7 +13,7 @@ pub use dispatcher::{
     Call, DispatchFuture, Dispatcher, DispatcherBuilder, FILE_COMMANDS, HANDLED_COMMANDS, Route,
     RouteError,
 };
-pub use files::{FileServer, Limits, NoStorage, Share};
+pub use files::{DEFAULT_SERVER_NAME, FileServer, Limits, NoStorage, Share};
 pub use smbkit_session::{Request, Response, SessionInfo, TreeInfo};
 pub use smbkit_vfs;
 pub use trace::{Trace, TraceLayer, request_span};

@@ -444,7 +444,7 @@ async fn create_errors() {
     e.close(d.file_id).await;
     e.close(f.file_id).await;
     e.close(root.file_id).await;
-    // IPC$: no pipes yet.
+    // IPC$: only the pipes smbkit-rpc serves (tests/pipes.rs has the rest).
     let ipc = Env {
         tree: Arc::new(TreeInfo {
             id: 1,
@@ -455,11 +455,12 @@ async fn create_errors() {
         ..e
     };
     assert_eq!(
-        ipc.create("srvsvc", RW, disposition::OPEN, 0)
+        ipc.create("lsarpc", RW, disposition::OPEN, 0)
             .await
             .unwrap_err(),
         NtStatus::OBJECT_NAME_NOT_FOUND
     );
+    assert!(ipc.create("srvsvc", RW, disposition::OPEN, 0).await.is_ok());
 }
 
 #[tokio::test]

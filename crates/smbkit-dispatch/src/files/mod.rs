@@ -4,7 +4,10 @@
 mod no_storage;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+
+use smbkit_rpc::{PipeEndpoint, ServerInfo, ShareEntry};
 
 use smbkit_session::TreeInfo;
 use smbkit_state::{Closed, Open, OpenId, OpenTable};
@@ -86,6 +89,20 @@ pub(crate) struct OpenData {
     pub options: u32,
     /// The enumeration cursor of a directory open.
     pub enumeration: Mutex<Option<Enumeration>>,
+    /// The RPC endpoint of a named-pipe open on `IPC$`. A pipe open has no
+    /// storage: `share` and `handle` mean nothing, and the file handlers
+    /// never see it ([`FileServer::open_for`] refuses it).
+    pub pipe: Option<Mutex<PipeEndpoint>>,
+}
+
+impl OpenData {
+    /// The pipe endpoint of a pipe open, locked (never held across an
+    /// await).
+    pub fn pipe(&self) -> Option<MutexGuard<'_, PipeEndpoint>> {
+        self.pipe
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 impl fmt::Debug for OpenData {
@@ -95,6 +112,7 @@ impl fmt::Debug for OpenData {
             .field("handle", &self.handle)
             .field("is_dir", &self.is_dir)
             .field("granted", &format_args!("{:#x}", self.granted))
+            .field("pipe", &self.pipe.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -102,12 +120,26 @@ impl fmt::Debug for OpenData {
 /// An open as the handlers see it.
 pub(crate) type OpenRef = Arc<Open<OpenData>>;
 
+/// The volume number of pipe opens in the open table (disk shares are
+/// numbered from 0).
+pub(crate) const PIPE_VOLUME: u64 = u64::MAX;
+
+/// The server name srvsvc and wkssvc report when none is set.
+pub const DEFAULT_SERVER_NAME: &str = "SMBKIT";
+
 /// The file server: the disk shares (one `Arc<V>` each), the open table
-/// shared by every connection, and the limits.
+/// shared by every connection (file and named-pipe opens alike), the
+/// limits, and the identity the `IPC$` pipes report.
 pub struct FileServer<V> {
     pub(crate) shares: Vec<Share<V>>,
     pub(crate) opens: OpenTable<OpenData>,
     pub(crate) limits: Limits,
+    server_name: String,
+    workgroup: String,
+    /// Built at the first pipe open, from the shares and names then set.
+    info: OnceLock<Arc<ServerInfo>>,
+    /// Numbers pipe opens so that each is its own "file" in the table.
+    next_pipe: AtomicU64,
 }
 
 impl<V> fmt::Debug for FileServer<V> {
@@ -116,7 +148,8 @@ impl<V> fmt::Debug for FileServer<V> {
             .field("shares", &self.shares)
             .field("opens", &self.opens)
             .field("limits", &self.limits)
-            .finish()
+            .field("server_name", &self.server_name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -128,7 +161,46 @@ impl<V: Vfs> FileServer<V> {
             shares: Vec::new(),
             opens: OpenTable::new(),
             limits,
+            server_name: DEFAULT_SERVER_NAME.to_owned(),
+            workgroup: "WORKGROUP".to_owned(),
+            info: OnceLock::new(),
+            next_pipe: AtomicU64::new(1),
         }
+    }
+
+    /// Sets the NetBIOS name srvsvc (NetrServerGetInfo) and wkssvc report
+    /// on `IPC$` (default [`DEFAULT_SERVER_NAME`]).
+    #[must_use]
+    pub fn server_name(mut self, name: &str) -> FileServer<V> {
+        name.clone_into(&mut self.server_name);
+        self.info = OnceLock::new();
+        self
+    }
+
+    /// Sets the workgroup wkssvc reports (default `WORKGROUP`).
+    #[must_use]
+    pub fn workgroup(mut self, workgroup: &str) -> FileServer<V> {
+        workgroup.clone_into(&mut self.workgroup);
+        self.info = OnceLock::new();
+        self
+    }
+
+    /// What the `IPC$` pipes report: the server name, the workgroup, `IPC$`
+    /// and every disk share (in the order they were added, no comments).
+    #[must_use]
+    pub fn server_info(&self) -> Arc<ServerInfo> {
+        Arc::clone(self.info.get_or_init(|| {
+            let mut info = ServerInfo::new(self.server_name.clone()).with_domain(&self.workgroup);
+            for share in &self.shares {
+                info = info.with_share(ShareEntry::disk(share.name.clone(), ""));
+            }
+            Arc::new(info)
+        }))
+    }
+
+    /// A fresh file number for a pipe open.
+    pub(crate) fn next_pipe(&self) -> u64 {
+        self.next_pipe.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Adds a disk share.
@@ -139,6 +211,7 @@ impl<V: Vfs> FileServer<V> {
             vfs,
             read_only,
         });
+        self.info = OnceLock::new();
         self
     }
 
@@ -172,9 +245,21 @@ impl<V: Vfs> FileServer<V> {
             .ok_or(NtStatus::FILE_CLOSED)
     }
 
-    /// The open `id` names, if it belongs to the call's connection, session
-    /// and tree; else STATUS_FILE_CLOSED (MS-SMB2 3.3.5.x "locate the open").
+    /// The file open `id` names (see [`lookup`](Self::lookup)); a named-pipe
+    /// open is STATUS_INVALID_DEVICE_REQUEST (the command does not apply to
+    /// pipes).
     pub(crate) fn open_for(&self, call: &Call, id: FileId) -> Result<OpenRef, NtStatus> {
+        let open = self.lookup(call, id)?;
+        if open.data.pipe.is_some() {
+            return Err(NtStatus::INVALID_DEVICE_REQUEST);
+        }
+        Ok(open)
+    }
+
+    /// The open `id` names, file or pipe, if it belongs to the call's
+    /// connection, session and tree; else STATUS_FILE_CLOSED (MS-SMB2
+    /// 3.3.5.x "locate the open").
+    pub(crate) fn lookup(&self, call: &Call, id: FileId) -> Result<OpenRef, NtStatus> {
         let open = self
             .opens
             .get(OpenId {
@@ -211,6 +296,10 @@ impl<V: Vfs> FileServer<V> {
     pub(crate) async fn release(&self, closed: Vec<Closed<OpenData>>) -> usize {
         let count = closed.len();
         for c in closed {
+            if c.open.data.pipe.is_some() {
+                // Dropping the endpoint ends the RPC association.
+                continue;
+            }
             let Some(share) = self.shares.get(c.open.data.share) else {
                 continue;
             };

@@ -13,9 +13,16 @@ use crate::{Call, Response};
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = CloseRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
-    let open = server.open_for(call, req.file_id)?;
+    let open = server.lookup(call, req.file_id)?;
     let mut response = CloseResponse::default();
-    if req.flags & FLAG_POSTQUERY_ATTRIB != 0 {
+    if req.flags & FLAG_POSTQUERY_ATTRIB != 0 && open.data.pipe.is_some() {
+        // A pipe has no times and no sizes (as its CREATE response said).
+        response = CloseResponse {
+            flags: FLAG_POSTQUERY_ATTRIB,
+            file_attributes: super::pipe::PIPE_ATTRIBUTES,
+            ..CloseResponse::default()
+        };
+    } else if req.flags & FLAG_POSTQUERY_ATTRIB != 0 {
         let info = server.info(&open).await?;
         response = CloseResponse {
             flags: FLAG_POSTQUERY_ATTRIB,

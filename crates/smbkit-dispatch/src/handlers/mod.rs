@@ -12,6 +12,7 @@ mod create;
 mod flush;
 mod ioctl;
 mod not_supported;
+mod pipe;
 mod query_directory;
 mod query_fs;
 mod query_info;

@@ -52,9 +52,12 @@ fn class_answer<'a, C: InfoClass<'a>>(value: &C, limit: u32) -> Answer {
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = QueryInfoRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
-    let open = server.open_for(call, req.file_id)?;
+    let open = server.lookup(call, req.file_id)?;
     if req.output_buffer_length > server.limits.max_transact {
         return Err(NtStatus::INVALID_PARAMETER);
+    }
+    if open.data.pipe.is_some() {
+        return super::pipe::query_info(&req);
     }
     match req.info_type {
         info_type::FILE => file_class(server, call, &open, &req).await,

@@ -16,9 +16,12 @@ const FIXED: usize = DATA_OFFSET - 64;
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = ReadRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
-    let open = server.open_for(call, req.file_id)?;
+    let open = server.lookup(call, req.file_id)?;
     if req.length > server.limits.max_read {
         return Err(NtStatus::INVALID_PARAMETER);
+    }
+    if open.data.pipe.is_some() {
+        return super::pipe::read(&open, &req);
     }
     if open.data.is_dir {
         return Err(NtStatus::INVALID_DEVICE_REQUEST);
@@ -37,12 +40,16 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     if (data.is_empty() && length > 0) || data.len() < minimum {
         return Err(NtStatus::END_OF_FILE);
     }
+    Ok(Response::new(NtStatus::SUCCESS, body(&data)?))
+}
+
+/// The READ response body carrying `data` (also used for named pipes).
+pub(crate) fn body(data: &[u8]) -> Result<Vec<u8>, NtStatus> {
     // The fixed part, then the data: one copy from the storage's buffer.
     let mut body = vec![0u8; 64];
     body.reserve(FIXED.saturating_add(data.len()));
     ReadResponse::encode_fixed(&mut Writer::resume(&mut body, 0), data.len(), 0, 0)
         .map_err(|e| encode_failed(&e))?;
-    body.extend_from_slice(&data);
-    let body = body.split_off(64);
-    Ok(Response::new(NtStatus::SUCCESS, body))
+    body.extend_from_slice(data);
+    Ok(body.split_off(64))
 }

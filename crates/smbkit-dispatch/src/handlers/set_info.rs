@@ -60,7 +60,10 @@ fn time(value: u64) -> Option<FileTime> {
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = SetInfoRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
-    let open = server.open_for(call, req.file_id)?;
+    let open = server.lookup(call, req.file_id)?;
+    if open.data.pipe.is_some() {
+        return super::pipe::set_info(&req);
+    }
     let share = server.share_of(&open)?;
     if share.read_only {
         return Err(NtStatus::ACCESS_DENIED);

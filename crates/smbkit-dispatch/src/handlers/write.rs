@@ -13,7 +13,13 @@ use crate::{Call, Response};
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = WriteRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
-    let open = server.open_for(call, req.file_id)?;
+    let open = server.lookup(call, req.file_id)?;
+    if open.data.pipe.is_some() {
+        if req.data.len() > usize::try_from(server.limits.max_write).unwrap_or(usize::MAX) {
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
+        return super::pipe::write(&open, req.data);
+    }
     let share = server.share_of(&open)?;
     if share.read_only {
         return Err(NtStatus::MEDIA_WRITE_PROTECTED);

@@ -117,8 +117,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     let req = CreateRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
     let tree = tree(call)?;
     if tree.ipc {
-        // Named pipes (srvsvc, …) arrive with smbkit-rpc.
-        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+        return super::pipe::create(server, call, &req, tree);
     }
     let share_index = server
         .share_index(&tree.share)
@@ -245,6 +244,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         granted,
         options: opts,
         enumeration: Mutex::new(None),
+        pipe: None,
     };
     let open = match server.opens.insert(
         owner,
