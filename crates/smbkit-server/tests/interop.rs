@@ -1,6 +1,7 @@
 //! Real clients against an in-process `Server` on 127.0.0.1:0: Samba's
-//! `smbclient` on every dialect (signed and, for 3.x, encrypted) and Python
-//! smbprotocol's `smbclient` module. Run with
+//! `smbclient` on every dialect (signed and, for 3.x, encrypted), the share
+//! listing over `IPC$`/srvsvc (`smbclient -L` on 3.1.1 and 2.0.2, `rpcclient
+//! -c netshareenumall`) and Python smbprotocol's `smbclient` module. Run with
 //! `cargo test -p smbkit-server --features interop` (`cargo xtask test`
 //! installs the clients). A missing client fails the test.
 #![cfg(feature = "interop")]
@@ -164,5 +165,104 @@ async fn smbprotocol_file_operations() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    let _ = stop.send(());
+}
+
+/// Runs a Samba command-line client and returns (success, stdout, stderr).
+async fn run_samba(program: &'static str, args: Vec<String>) -> (bool, String, String) {
+    let out = tokio::task::spawn_blocking(move || Command::new(program).args(&args).output())
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `smbclient -L`: IPC$, the srvsvc pipe, bind and NetShareEnumAll level 1
+/// (written, then read through FSCTL_PIPE_TRANSCEIVE).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smbclient_lists_shares() {
+    assert!(
+        have("smbclient", "--version"),
+        "smbclient (Samba) is not installed: run `cargo xtask test`, which installs it"
+    );
+    let root = temp_dir("smbclient-list");
+    let (addr, stop) = start(&root).await;
+    for dialect in ["SMB3_11", "SMB2_02"] {
+        let (ok, stdout, stderr) = run_samba(
+            "smbclient",
+            vec![
+                "-L".into(),
+                "//127.0.0.1".into(),
+                "-p".into(),
+                addr.port().to_string(),
+                "-U".into(),
+                "alice%secret".into(),
+                "-m".into(),
+                dialect.into(),
+            ],
+        )
+        .await;
+        assert!(ok, "{dialect}: {stdout}\n{stderr}");
+        // The listing: "<name> <type> <comment>" rows.
+        let rows: Vec<Vec<&str>> = stdout
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert!(
+            rows.iter()
+                .any(|r| r.len() >= 2 && r[0] == "public" && r[1] == "Disk"),
+            "{dialect}: no `public Disk` row: {stdout}\n{stderr}"
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r.len() >= 2 && r[0] == "IPC$" && r[1] == "IPC"),
+            "{dialect}: no `IPC$ IPC` row: {stdout}\n{stderr}"
+        );
+        assert!(
+            !stdout.contains("NT_STATUS") && !stderr.contains("NT_STATUS"),
+            "{dialect}: {stdout}\n{stderr}"
+        );
+    }
+    let _ = stop.send(());
+}
+
+/// `rpcclient -c netshareenumall`: srvsvc NetShareEnumAll level 1 over
+/// `\PIPE\srvsvc`, printed as `netname:` lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpcclient_netshareenumall() {
+    assert!(
+        have("rpcclient", "--version"),
+        "rpcclient (Samba) is not installed: run `cargo xtask test`, which installs it"
+    );
+    let root = temp_dir("rpcclient");
+    let (addr, stop) = start(&root).await;
+    let (ok, stdout, stderr) = run_samba(
+        "rpcclient",
+        vec![
+            "-p".into(),
+            addr.port().to_string(),
+            "127.0.0.1".into(),
+            "-U".into(),
+            "alice%secret".into(),
+            "-c".into(),
+            "netshareenumall".into(),
+        ],
+    )
+    .await;
+    assert!(ok, "{stdout}\n{stderr}");
+    let names: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("netname:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(names, ["IPC$", "public"], "{stdout}\n{stderr}");
+    assert!(
+        !stdout.contains("NT_STATUS") && !stderr.contains("NT_STATUS"),
+        "{stdout}\n{stderr}"
+    );
     let _ = stop.send(());
 }
