@@ -98,10 +98,9 @@ pub(crate) fn create<V: Vfs>(
         write: true,
         delete: true,
     };
-    let pipe_name = match kind {
-        PipeKind::Srvsvc => "PIPE\\srvsvc",
-        _ => "PIPE\\wkssvc",
-    };
+    // `PIPE\srvsvc`: the name the open table keeps for it.
+    let address = String::from_utf8_lossy(kind.secondary_address());
+    let pipe_name = address.trim_end_matches('\0').trim_start_matches('\\');
     let open = server
         .opens
         .insert(
