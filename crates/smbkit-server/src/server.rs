@@ -110,11 +110,14 @@ impl Server {
             listeners.push((local, listener));
         }
 
+        // The name srvsvc/wkssvc report (srvinfo, Explorer's server view) is
+        // the NetBIOS name NTLM announces.
         let mut files = FileServer::new(Limits {
             max_read: DEFAULT_MAX_IO,
             max_write: DEFAULT_MAX_IO,
             max_transact: DEFAULT_MAX_IO,
-        });
+        })
+        .server_name(&netbios);
         for share in &config.shares {
             let fs = LocalFs::new(share.path.clone(), LocalFsOptions::default()).map_err(|e| {
                 ServerError::Share {
