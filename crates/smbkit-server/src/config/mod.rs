@@ -124,24 +124,18 @@ impl Default for ServerConfig {
     /// encryption enabled, every cipher and signing algorithm, no guest, no
     /// share and no user.
     fn default() -> Self {
+        // The protocol defaults are the session layer's, so the two never
+        // drift apart.
+        let session = smbkit_session::Config::new([0; 16]);
         ServerConfig {
             listen: vec![SocketAddr::from(([127, 0, 0, 1], 4445))],
-            min_dialect: Dialect::Smb202,
-            max_dialect: Dialect::Smb311,
-            signing: SigningPolicy::Required,
-            encryption: EncryptionPolicy::Enabled,
-            ciphers: vec![
-                Cipher::Aes128Gcm,
-                Cipher::Aes128Ccm,
-                Cipher::Aes256Gcm,
-                Cipher::Aes256Ccm,
-            ],
-            signing_algorithms: vec![
-                SigningAlgorithm::AesGmac,
-                SigningAlgorithm::AesCmac,
-                SigningAlgorithm::HmacSha256,
-            ],
-            guest: false,
+            min_dialect: session.min_dialect,
+            max_dialect: session.max_dialect,
+            signing: session.signing,
+            encryption: session.encryption,
+            ciphers: session.ciphers,
+            signing_algorithms: session.signing_algorithms,
+            guest: session.guest,
             max_frame_size: DEFAULT_MAX_FRAME,
             shares: Vec::new(),
             users: Vec::new(),
