@@ -1,0 +1,196 @@
+//! Compounded requests (related and unrelated, error cascade), credits and
+//! message ids.
+
+use super::*;
+use smbkit_session::{Item, Response};
+use smbkit_wire::{Command, HeaderFlags, NtStatus};
+
+/// Builds a compound of (command, related, body) with the client's ids.
+fn compound(c: &mut Client, parts: &[(Command, bool, &[u8])], tid: u32) -> (Vec<u8>, Vec<u64>) {
+    let mut frame = Vec::new();
+    let mut mids = Vec::new();
+    let n = parts.len();
+    for (i, (cmd, related, body)) in parts.iter().enumerate() {
+        let mid = c.mid();
+        mids.push(mid);
+        let mut h = header(*cmd, mid, c.session_id, tid);
+        if *related {
+            h.flags = h.flags.with(HeaderFlags::RELATED_OPERATIONS);
+            h.session_id = u64::MAX;
+            h.id = smbkit_wire::HeaderId::Sync {
+                process_id: 0xFEFF,
+                tree_id: u32::MAX,
+            };
+        }
+        let mut m = message(&h, body);
+        if i + 1 < n {
+            while !m.len().is_multiple_of(8) {
+                m.push(0);
+            }
+            let len = m.len() as u32;
+            m[20..24].copy_from_slice(&len.to_le_bytes());
+        }
+        let m = c.finish(m);
+        frame.extend_from_slice(&m);
+    }
+    (frame, mids)
+}
+
+#[test]
+fn compounds_related_and_cascade() {
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let (_, r) = c.tree_connect("Data");
+    let tid = r.header.tree_id().unwrap();
+    // ECHO + related ECHO: both answered, chained, each signed.
+    let echo = echo_body();
+    let (frame, mids) = compound(
+        &mut c,
+        &[(Command::ECHO, false, &echo), (Command::ECHO, true, &echo)],
+        0,
+    );
+    let out = c.exchange(frame).unwrap().unwrap();
+    let (_, replies) = c.open(out);
+    assert_eq!(replies.len(), 2);
+    for (r, mid) in replies.iter().zip(&mids) {
+        assert_eq!(r.header.message_id, *mid);
+        assert_eq!(r.header.status, NtStatus::SUCCESS);
+        c.verify(r);
+    }
+    assert_eq!(replies[0].header.next_command as usize % 8, 0);
+    assert!(
+        replies[1]
+            .header
+            .flags
+            .contains(HeaderFlags::RELATED_OPERATIONS)
+    );
+
+    // CREATE (dispatch fails it) + related CREATE: the second gets the same status.
+    let body = create_body();
+    let (frame, _) = compound(
+        &mut c,
+        &[
+            (Command::CREATE, false, &body),
+            (Command::CREATE, true, &body),
+        ],
+        tid,
+    );
+    let mut batch = c.conn.receive(frame, NOW).unwrap();
+    assert_eq!(batch.items.len(), 2);
+    for item in &mut batch.items {
+        let Item::Pending { request, response } = item else {
+            panic!("pending")
+        };
+        assert_eq!(request.session.id, c.session_id, "inherited SessionId");
+        assert_eq!(request.tree.as_ref().unwrap().id, tid, "inherited TreeId");
+        *response = Some(if request.related {
+            Response::new(NtStatus::SUCCESS, vec![89, 0])
+        } else {
+            Response::error(NtStatus::OBJECT_NAME_NOT_FOUND)
+        });
+    }
+    let out = c.conn.respond(batch).unwrap().unwrap();
+    let (_, replies) = c.open(out[4..].to_vec());
+    assert_eq!(replies[0].header.status, NtStatus::OBJECT_NAME_NOT_FOUND);
+    assert_eq!(replies[1].header.status, NtStatus::OBJECT_NAME_NOT_FOUND);
+    c.verify(&replies[1]);
+
+    // Only a failed CREATE cascades: CREATE ok + related QUERY_DIRECTORY that
+    // finds nothing + related CLOSE: the CLOSE keeps its own success.
+    let (frame, _) = compound(
+        &mut c,
+        &[
+            (Command::CREATE, false, &body),
+            (Command::QUERY_DIRECTORY, true, &[33, 0]),
+            (Command::CLOSE, true, &[24, 0]),
+        ],
+        tid,
+    );
+    let mut batch = c.conn.receive(frame, NOW).unwrap();
+    for item in &mut batch.items {
+        let Item::Pending { request, response } = item else {
+            panic!("pending")
+        };
+        *response = Some(match request.header.command {
+            Command::CREATE => Response::new(NtStatus::SUCCESS, vec![89, 0]),
+            Command::QUERY_DIRECTORY => Response::error(NtStatus::NO_SUCH_FILE),
+            _ => Response::new(NtStatus::SUCCESS, vec![60, 0]),
+        });
+    }
+    let out = c.conn.respond(batch).unwrap().unwrap();
+    let (_, replies) = c.open(out[4..].to_vec());
+    let statuses: Vec<NtStatus> = replies.iter().map(|r| r.header.status).collect();
+    assert_eq!(
+        statuses,
+        [NtStatus::SUCCESS, NtStatus::NO_SUCH_FILE, NtStatus::SUCCESS]
+    );
+
+    // A session-layer failure (unknown tree) cascades without reaching dispatch.
+    let (frame, _) = compound(
+        &mut c,
+        &[
+            (Command::CREATE, false, &body),
+            (Command::CREATE, true, &body),
+        ],
+        999,
+    );
+    let batch = c.conn.receive(frame, NOW).unwrap();
+    assert!(
+        batch
+            .items
+            .iter()
+            .all(|i| matches!(i, Item::Done(r) if r.status == NtStatus::NETWORK_NAME_DELETED))
+    );
+    // First request related: INVALID_PARAMETER.
+    let (frame, _) = compound(&mut c, &[(Command::ECHO, true, &echo)], 0);
+    let out = c.exchange(frame).unwrap().unwrap();
+    assert_eq!(c.open(out).1[0].header.status, NtStatus::INVALID_PARAMETER);
+    // Pending left unanswered: NOT_SUPPORTED, never success.
+    let (_, r) = c
+        .request(Command::QUERY_INFO, tid, &[41, 0, 0, 0, 0, 0, 0, 0])
+        .unwrap();
+    assert_eq!(r.header.status, NtStatus::NOT_SUPPORTED);
+}
+
+#[test]
+fn credits_and_message_ids() {
+    let mut c = Client::new(connection(config()));
+    let r = c.negotiate(&[0x0311], &[], &[]);
+    assert!(r.header.credits >= 1);
+    let r = c.session_setup("alice", "correct horse", true);
+    assert!(r.header.credits >= 1);
+    let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+    assert_eq!(r.header.credits, 64, "CreditRequest honoured");
+    assert!(c.conn.credits_outstanding() <= 512);
+    // Replay of a used MessageId: disconnect.
+    let mid = c.next_mid - 1;
+    let msg = c.finish(message(
+        &header(Command::ECHO, mid, c.session_id, 0),
+        &echo_body(),
+    ));
+    assert!(c.exchange(msg).is_err());
+    // Beyond the window: disconnect.
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let msg = c.finish(message(
+        &header(Command::ECHO, 100_000, c.session_id, 0),
+        &echo_body(),
+    ));
+    assert!(c.exchange(msg).is_err());
+    // CANCEL consumes no id and gets no answer.
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let mid = c.next_mid;
+    let msg = c.finish(message(
+        &header(Command::CANCEL, mid, c.session_id, 0),
+        &echo_body(),
+    ));
+    assert_eq!(c.exchange(msg).unwrap(), None);
+    let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+    assert_eq!(r.header.message_id, mid);
+    // Multi-credit: a 1 MiB READ needs CreditCharge 16.
+    let (_, t) = c.tree_connect("Data");
+    let tid = t.header.tree_id().unwrap();
+    let mut read = vec![49, 0, 0, 0];
+    read.extend_from_slice(&(1u32 << 20).to_le_bytes());
+    read.resize(49, 0);
+    let (_, r) = c.request(Command::READ, tid, &read).unwrap();
+    assert_eq!(r.header.status, NtStatus::INVALID_PARAMETER);
+}

@@ -1,0 +1,217 @@
+//! Sessions: logoff, several sessions, reauthentication, requests before
+//! NEGOTIATE or for unknown sessions, anonymous sign-in.
+
+use super::*;
+use smbkit_seal::Cipher;
+use smbkit_wire::session_setup::{SessionSetupResponse, session_flags};
+use smbkit_wire::{Command, HeaderFlags, NtStatus, Pdu};
+
+#[test]
+fn logoff_and_several_sessions() {
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let first = c.session_id;
+    let first_signer = c.signer.take();
+    let r = c.session_setup("bob", "hunter2", false);
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    let second = c.session_id;
+    assert_ne!(first, second);
+    assert_eq!(c.conn.session_count(), 2);
+    let (_, r) = c.request(Command::LOGOFF, 0, &[4, 0, 0, 0]).unwrap();
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    c.verify(&r);
+    let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::USER_SESSION_DELETED);
+    // The first session still works.
+    c.session_id = first;
+    c.signer = first_signer;
+    let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    // Unknown tree, tree disconnect.
+    let (_, r) = c.request(Command::CREATE, 77, &create_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::NETWORK_NAME_DELETED);
+    let (_, t) = c.tree_connect("DATA");
+    let tid = t.header.tree_id().unwrap();
+    let (_, r) = c
+        .request(Command::TREE_DISCONNECT, tid, &[4, 0, 0, 0])
+        .unwrap();
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    let (_, r) = c.request(Command::CREATE, tid, &create_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::NETWORK_NAME_DELETED);
+}
+
+#[test]
+fn reauthentication_keeps_keys() {
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let sid = c.session_id;
+    let signer = c.signer.take();
+    // Reauth as bob on the same SessionId, signed with the session key.
+    let mut initiator = smbkit_auth::client::NtlmInitiator::new("bob", "WORKGROUP", "hunter2");
+    c.signer = signer;
+    let body = |t: &[u8]| {
+        smbkit_wire::session_setup::SessionSetupRequest {
+            security_mode: 1,
+            security_buffer: t,
+            ..Default::default()
+        }
+        .encode_body_to_vec()
+        .unwrap()
+    };
+    let (_, r) = c
+        .request(
+            Command::SESSION_SETUP,
+            0,
+            &body(&initiator.spnego_init().unwrap()),
+        )
+        .unwrap();
+    assert_eq!(r.header.status, NtStatus::MORE_PROCESSING_REQUIRED);
+    assert_eq!(r.header.session_id, sid);
+    let token = SessionSetupResponse::decode(&r.bytes)
+        .unwrap()
+        .security_buffer
+        .to_vec();
+    let (_, r) = c
+        .request(
+            Command::SESSION_SETUP,
+            0,
+            &body(&initiator.spnego_authenticate(&token).unwrap()),
+        )
+        .unwrap();
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    c.verify(&r);
+    let (_, t) = c.tree_connect("Data");
+    let tid = t.header.tree_id().unwrap();
+    let mid = c.mid();
+    let frame = c.finish(message(
+        &header(Command::CREATE, mid, sid, tid),
+        &create_body(),
+    ));
+    c.exchange_with(frame, &|req| {
+        assert_eq!(req.session.user, "bob");
+        None
+    })
+    .unwrap();
+    // An unsigned reauthentication of a signing session is refused.
+    c.sign = false;
+    let (_, r) = c
+        .request(
+            Command::SESSION_SETUP,
+            0,
+            &body(&initiator.spnego_init().unwrap()),
+        )
+        .unwrap();
+    assert_eq!(r.header.status, NtStatus::ACCESS_DENIED);
+    c.sign = true;
+    // Binding is not accepted.
+    let mut b = body(&[]);
+    b[2] = 1;
+    let (_, r) = c.request(Command::SESSION_SETUP, 0, &b).unwrap();
+    assert_eq!(r.header.status, NtStatus::REQUEST_NOT_ACCEPTED);
+}
+
+#[test]
+fn requests_before_negotiate_and_unknown_sessions() {
+    let mut c = Client::new(connection(config()));
+    let msg = message(&header(Command::ECHO, 0, 0, 0), &echo_body());
+    assert!(c.exchange(msg).is_err());
+    let mut c = Client::new(connection(config()));
+    c.negotiate(&[0x0302], &[], &[]);
+    c.session_id = 0x1234;
+    let (_, r) = c.request(Command::CREATE, 1, &create_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::USER_SESSION_DELETED);
+    assert!(
+        !r.header.flags.contains(HeaderFlags::SIGNED),
+        "an unsigned request gets an unsigned answer"
+    );
+    // ECHO without a session is answered.
+    c.session_id = 0;
+    let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    // A transform for an unknown session: disconnect.
+    let mut frame = vec![0u8; 52];
+    frame.extend_from_slice(&message(&header(Command::ECHO, 9, 5, 0), &echo_body()));
+    let k = smbkit_seal::EncryptionKey::new(Cipher::Aes128Ccm, &[1; 16]).unwrap();
+    k.seal_frame(5, &mut frame).unwrap();
+    assert!(c.exchange(frame).is_err());
+}
+
+#[test]
+fn anonymous_sessions_only_with_guest() {
+    use smbkit_auth::ntlm::{AuthenticateMessage, ChallengeMessage, NegotiateFlags};
+    for guest in [false, true] {
+        let mut cfg = config();
+        cfg.guest = guest;
+        let mut ntlm = smbkit_auth::ntlm::NtlmConfig::standalone("smbkit");
+        ntlm.allow_anonymous = true;
+        cfg.auth = smbkit_auth::AcceptorConfig::new(ntlm);
+        let mut c = Client::new(connection(cfg));
+        c.negotiate(&[0x0311], &[], &[]);
+        let initiator = smbkit_auth::client::NtlmInitiator::new("", "", "");
+        let neg = initiator.negotiate_message().unwrap();
+        let body = |t: &[u8]| {
+            smbkit_wire::session_setup::SessionSetupRequest {
+                security_mode: 1,
+                security_buffer: t,
+                ..Default::default()
+            }
+            .encode_body_to_vec()
+            .unwrap()
+        };
+        let (_, r) = c.request(Command::SESSION_SETUP, 0, &body(&neg)).unwrap();
+        c.session_id = r.header.session_id;
+        let challenge = SessionSetupResponse::decode(&r.bytes)
+            .unwrap()
+            .security_buffer
+            .to_vec();
+        let flags = ChallengeMessage::parse(&challenge).unwrap().flags & !NegotiateFlags::KEY_EXCH;
+        let anon = AuthenticateMessage {
+            lm_response: vec![0],
+            nt_response: vec![],
+            domain_name: vec![],
+            user_name: vec![],
+            workstation: vec![],
+            encrypted_random_session_key: vec![],
+            flags: flags | NegotiateFlags::ANONYMOUS,
+            version: None,
+            mic: None,
+        };
+        let (_, r) = c
+            .request(Command::SESSION_SETUP, 0, &body(&anon.encode().unwrap()))
+            .unwrap();
+        if guest {
+            assert_eq!(r.header.status, NtStatus::SUCCESS);
+            assert!(!r.header.flags.contains(HeaderFlags::SIGNED));
+            let f = SessionSetupResponse::decode(&r.bytes)
+                .unwrap()
+                .session_flags;
+            assert_eq!(f, session_flags::IS_NULL);
+            let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+            assert_eq!(r.header.status, NtStatus::SUCCESS);
+            assert!(!r.header.flags.contains(HeaderFlags::SIGNED));
+        } else {
+            assert_eq!(r.header.status, NtStatus::LOGON_FAILURE);
+        }
+    }
+}
+
+#[test]
+fn signed_request_for_an_unknown_session_gets_the_signed_flag_and_no_signature() {
+    // A client that signs expects SMB2_FLAGS_SIGNED back; with no session
+    // there is no key, so the signature stays zero (Samba's client accepts
+    // exactly this for USER_SESSION_DELETED).
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let real = c.session_id;
+    assert!(
+        real != 0 && real <= u64::from(u32::MAX),
+        "SessionId fits in 32 bits"
+    );
+    c.session_id = real ^ 0x0000_0001_0000_0000;
+    let (_, r) = c.request(Command::CREATE, 1, &create_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::USER_SESSION_DELETED);
+    assert!(r.header.flags.contains(HeaderFlags::SIGNED));
+    assert_eq!(r.header.signature, [0u8; 16]);
+    // The real session is untouched.
+    c.session_id = real;
+    let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    c.verify(&r);
+}
