@@ -51,12 +51,13 @@ pub fn run(args: &[&str]) -> Result<(), String> {
                 .filter(|&n| n > 0)
                 .ok_or_else(|| format!("--rounds takes a positive number, not `{n}`"))?,
         ),
-        [] => Err(
-            "say which benchmark: `cargo xtask bench crypto` (the server \
-                   benchmark against Samba comes with the server)"
-                .to_owned(),
-        ),
-        [other, ..] => Err(format!("unknown benchmark `{other}`; known: crypto")),
+        ["server", rest @ ..] => crate::bench_server::run(rest),
+        [] => Err("say which benchmark: `cargo xtask bench crypto` or \
+             `cargo xtask bench server [--rounds N] [--size-mib M]`"
+            .to_owned()),
+        [other, ..] => Err(format!(
+            "unknown benchmark `{other}`; known: crypto, server"
+        )),
     }
 }
 
@@ -133,13 +134,25 @@ fn crypto(rounds: usize) -> Result<(), String> {
     println!("\n{table}");
     let report = report(&table, rounds)?;
     let path = workspace_root().join("docs").join("performance.md");
+    // Keep the section `bench server` wrote, if any.
+    let server = std::fs::read_to_string(&path).ok().and_then(|old| {
+        old.find(crate::bench_server::SECTION)
+            .and_then(|i| old.get(i..))
+            .map(str::to_owned)
+    });
+    let report = match server {
+        Some(server) => {
+            crate::bench_server::replace_section(&report, crate::bench_server::SECTION, &server)
+        }
+        None => report,
+    };
     std::fs::write(&path, report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     println!("written to {}", path.display());
     Ok(())
 }
 
 /// The median of `values` (the mean of the middle two for an even count).
-fn median(values: &mut [f64]) -> f64 {
+pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
     match (values.get(mid.wrapping_sub(1)), values.get(mid)) {
@@ -208,7 +221,8 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
-fn report(table: &str, rounds: usize) -> Result<String, String> {
+/// One line about the machine: CPU model, cores, AES-related CPU flags.
+pub fn machine() -> Result<String, String> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -220,6 +234,11 @@ fn report(table: &str, rounds: usize) -> Result<String, String> {
         .unwrap_or_else(|| "unknown CPU".to_owned());
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let aes = cpu_flags_have(&["aes", "pclmulqdq", "avx2", "vaes"]);
+    Ok(format!("{cpu}, {cores} cores; CPU flags: {aes}"))
+}
+
+fn report(table: &str, rounds: usize) -> Result<String, String> {
+    let machine = machine()?;
     let rustc = output(std::process::Command::new("rustc").arg("--version"))?;
     let rustflags = std::env::var("RUSTFLAGS").unwrap_or_default();
     let flags = if rustflags.is_empty() {
@@ -229,7 +248,8 @@ fn report(table: &str, rounds: usize) -> Result<String, String> {
     };
     Ok(format!(
         "# Performance\n\n\
-         Measured with `cargo xtask bench crypto`, which writes this file.\n\n\
+         Measured with `cargo xtask bench crypto` and `cargo xtask bench server`; each rewrites\n\
+         its own section.\n\n\
          ## Crypto: smbkit against the bare RustCrypto primitives\n\n\
          Each row runs our API (`EncryptionKey::seal_in_place`, `DecryptionKey::unseal_in_place`,\n\
          `Signer::sign`) and, in the same run, the RustCrypto primitive it is built on over the same\n\
@@ -237,7 +257,7 @@ fn report(table: &str, rounds: usize) -> Result<String, String> {
          over the same message). The whole suite ran {rounds} times; each cell is the median over the\n\
          rounds of criterion's median. Throughput in 10^9 bytes per second; ratio = median over the\n\
          rounds of smbkit throughput / RustCrypto throughput in the same round (1.0 = no overhead).\n\n\
-         - machine: {cpu}, {cores} cores; CPU flags: {aes}\n\
+         - machine: {machine}\n\
          - compiler: {rustc}\
          - RUSTFLAGS: {flags}\n\n\
          {table}\n\

@@ -7,8 +7,11 @@
 //! - `cargo xtask bench crypto`: the crypto benchmarks, with the bare
 //!   RustCrypto primitive beside each of ours, written to
 //!   `docs/performance.md`.
+//! - `cargo xtask bench server`: smbkitd against Samba's smbd on loopback
+//!   through smbclient, written to `docs/performance.md`.
 
 mod bench;
+mod bench_server;
 mod cmd;
 mod peers;
 mod test;
@@ -25,6 +28,9 @@ commands:
   smbtorture      only the smbtorture conformance run (tests/smbtorture/)
   bench crypto    seal/unseal and signing benchmarks against the bare RustCrypto
                   primitives; prints a table and writes docs/performance.md
+  bench server [--rounds N] [--size-mib M]
+                  smbkitd against Samba smbd (smbclient put/get, signed and
+                  encrypted); prints a table and writes docs/performance.md
 ";
 
 fn main() -> ExitCode {
