@@ -176,10 +176,28 @@ fn start(binary: &Path) -> Result<Running, String> {
     let share = share_dir()?;
     let log = target_dir()?.join("smbtorture-smbkitd.log");
     let log_file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    // smbtorture also connects to a share named "noperm", where its user
+    // may connect but not write (smb2.ioctl.bug14788.*).
+    let (served, noperm) = (share.join("share"), share.join("noperm"));
+    for dir in [&served, &noperm] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let config = target_dir()?.join("smbtorture-smbkitd.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[share]]\nname = \"{SHARE}\"\npath = {share:?}\n\n\
+             [[share]]\nname = \"noperm\"\npath = {noperm:?}\nread_only = true\n\n\
+             [[user]]\nname = \"{USER}\"\npassword = \"{PASSWORD}\"\n",
+            share = served.display().to_string(),
+            noperm = noperm.display().to_string(),
+        ),
+    )
+    .map_err(|e| format!("{}: {e}", config.display()))?;
     let child = Command::new(binary)
+        .arg("--config")
+        .arg(&config)
         .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--share", &format!("{SHARE}={}", share.display())])
-        .args(["--user", &format!("{USER}:{PASSWORD}")])
         .arg("-v")
         .stdout(Stdio::null())
         .stderr(log_file)

@@ -342,11 +342,13 @@ fn session_config(
         .shares
         .iter()
         .map(|s| {
-            if s.encrypt {
+            let mut share = if s.encrypt {
                 Share::encrypted(&s.name)
             } else {
                 Share::new(&s.name)
-            }
+            };
+            share.users.clone_from(&s.users);
+            share
         })
         .collect();
     session
@@ -410,12 +412,14 @@ mod tests {
                     path: "/".into(),
                     encrypt: true,
                     read_only: false,
+                    users: Some(vec!["alice".into()]),
                 },
                 ShareConfig {
                     name: "b".into(),
                     path: "/".into(),
                     encrypt: false,
                     read_only: true,
+                    users: None,
                 },
             ],
             ..ServerConfig::default()
@@ -445,6 +449,12 @@ mod tests {
             (s.max_read_size, s.max_write_size, s.max_transact_size),
             (8 << 20, 8 << 20, 8 << 20)
         );
-        assert_eq!(s.shares, vec![Share::encrypted("a"), Share::new("b")]);
+        assert_eq!(
+            s.shares,
+            vec![
+                Share::encrypted("a").with_users(&["alice"]),
+                Share::new("b")
+            ]
+        );
     }
 }

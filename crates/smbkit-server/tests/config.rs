@@ -73,6 +73,7 @@ read_only = false
 name = "archive"
 path = {ro:?}
 read_only = true
+users = ["Bob"]
 
 [[user]]
 name = "alice"
@@ -116,6 +117,8 @@ nt_hash = "8846F7EAEE8FB117AD06BDD830B7586C"
     assert!(c.shares[0].encrypt && !c.shares[0].read_only);
     assert_eq!(c.shares[1].name, "archive");
     assert!(!c.shares[1].encrypt && c.shares[1].read_only);
+    assert_eq!(c.shares[0].users, None);
+    assert_eq!(c.shares[1].users, Some(vec!["Bob".to_owned()]));
     assert_eq!(c.users.len(), 2);
     assert_eq!(c.users[0].name, "alice");
     assert_eq!(
@@ -271,6 +274,10 @@ fn refusals_name_the_problem() {
             "config file test.toml line 2: invalid type: string \"yes\", expected a boolean",
         ),
         ("[server\n".into(), "config file test.toml line 1:"),
+        (
+            format!("{share}users = [\"carol\"]\n[[user]]\nname = \"alice\"\npassword = \"x\"\n"),
+            "share \"public\": user \"carol\" in its users list is not a configured [[user]]",
+        ),
         (
             format!("[server]\nmin_dialect = \"4.0\"\n{share}"),
             "server.min_dialect: bad value \"4.0\" (expected one of 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1)",

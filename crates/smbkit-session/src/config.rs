@@ -135,6 +135,9 @@ pub struct Share {
     pub name: String,
     /// Whether the share demands encryption (Share.EncryptData).
     pub encrypt: bool,
+    /// The users who may connect to the share (compared case-insensitively);
+    /// `None`: every signed-in user.
+    pub users: Option<Vec<String>>,
 }
 
 impl Share {
@@ -144,6 +147,7 @@ impl Share {
         Share {
             name: name.to_owned(),
             encrypt: false,
+            users: None,
         }
     }
 
@@ -153,7 +157,23 @@ impl Share {
         Share {
             name: name.to_owned(),
             encrypt: true,
+            users: None,
         }
+    }
+
+    /// The same share, open only to `users`.
+    #[must_use]
+    pub fn with_users(mut self, users: &[&str]) -> Share {
+        self.users = Some(users.iter().map(|u| (*u).to_owned()).collect());
+        self
+    }
+
+    /// Whether `user` may connect to this share.
+    #[must_use]
+    pub fn admits(&self, user: &str) -> bool {
+        self.users
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|u| u.eq_ignore_ascii_case(user)))
     }
 }
 

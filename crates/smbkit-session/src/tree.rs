@@ -45,6 +45,13 @@ impl Connection {
             }
         };
         let name = share_of(&path);
+        let sid = ctx.header.session_id;
+        let user = self
+            .sessions
+            .get(&sid)
+            .and_then(|s| s.info.as_ref())
+            .map(|i| i.user.clone())
+            .unwrap_or_default();
         let (share, ipc, encrypt) = if name.eq_ignore_ascii_case(IPC_SHARE) {
             (IPC_SHARE.to_owned(), true, false)
         } else if let Some(s) = self
@@ -53,6 +60,10 @@ impl Connection {
             .iter()
             .find(|s| s.name.to_lowercase() == name.to_lowercase())
         {
+            if !s.admits(&user) {
+                tracing::debug!(share = %s.name, %user, "the share's user list does not name this user");
+                return ctx.fail(NtStatus::ACCESS_DENIED, signer);
+            }
             (s.name.clone(), false, s.encrypt)
         } else {
             tracing::debug!(%path, "no such share");
@@ -62,7 +73,6 @@ impl Connection {
         // session that cannot encrypt (SMB 2.x, a client without the
         // capability, a guest) rather than serving it in the clear
         // (RejectUnencryptedAccess, which we always apply).
-        let sid = ctx.header.session_id;
         let Some(session) = self.sessions.get_mut(&sid) else {
             return ctx.fail(NtStatus::USER_SESSION_DELETED, signer);
         };

@@ -62,6 +62,14 @@ pub enum ConfigError {
         /// The name.
         name: String,
     },
+    /// A share's `users` list names someone who is not a `[[user]]`.
+    #[error("share \"{share}\": user \"{user}\" in its users list is not a configured [[user]]")]
+    ShareUnknownUser {
+        /// The share.
+        share: String,
+        /// The name that is not a user.
+        user: String,
+    },
     /// A share name that cannot be used.
     #[error("share \"{name}\": bad name ({reason})")]
     BadShareName {

@@ -61,6 +61,9 @@ pub struct ShareSection {
     /// Refuse writes.
     #[serde(default)]
     pub read_only: bool,
+    /// Only these users may connect (every user when absent).
+    #[serde(default)]
+    pub users: Option<Vec<String>>,
 }
 
 /// A `[[user]]` table. `Debug` hides the secrets.

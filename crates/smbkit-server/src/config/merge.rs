@@ -55,6 +55,7 @@ pub(super) fn merge_shares(
             path: s.path.clone(),
             encrypt: s.encrypt,
             read_only: s.read_only,
+            users: s.users.clone(),
         });
     }
     let mut seen_cli = HashSet::new();
@@ -78,6 +79,7 @@ pub(super) fn merge_shares(
                 path: PathBuf::from(path),
                 encrypt: false,
                 read_only: false,
+                users: None,
             }),
         }
     }

@@ -80,6 +80,8 @@ pub struct ShareConfig {
     pub encrypt: bool,
     /// Refuse writes.
     pub read_only: bool,
+    /// Only these users may connect; `None`: every configured user.
+    pub users: Option<Vec<String>>,
 }
 
 /// A checked account. The password is kept only as its NT hash.
@@ -247,6 +249,16 @@ impl ServerConfig {
 
         let shares = merge_shares(&file.share, &cli.share)?;
         let users = merge_users(&file.user, &cli.user)?;
+        for share in &shares {
+            for listed in share.users.iter().flatten() {
+                if !users.iter().any(|u| u.name.eq_ignore_ascii_case(listed)) {
+                    return Err(ConfigError::ShareUnknownUser {
+                        share: share.name.clone(),
+                        user: listed.clone(),
+                    });
+                }
+            }
+        }
 
         Ok(ServerConfig {
             listen,

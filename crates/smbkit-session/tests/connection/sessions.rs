@@ -3,6 +3,7 @@
 
 use super::*;
 use smbkit_seal::Cipher;
+use smbkit_session::Share;
 use smbkit_wire::session_setup::{SessionSetupResponse, session_flags};
 use smbkit_wire::{Command, HeaderFlags, NtStatus, Pdu};
 
@@ -214,4 +215,26 @@ fn signed_request_for_an_unknown_session_gets_the_signed_flag_and_no_signature()
     let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
     assert_eq!(r.header.status, NtStatus::SUCCESS);
     c.verify(&r);
+}
+
+#[test]
+fn a_share_with_a_user_list_admits_only_those_users() {
+    let mut cfg = config();
+    cfg.shares.push(Share::new("Team").with_users(&["BOB"]));
+    for (user, password, expected) in [
+        ("alice", "correct horse", NtStatus::ACCESS_DENIED),
+        ("bob", "hunter2", NtStatus::SUCCESS),
+    ] {
+        let mut c = Client::new(connection(cfg.clone()));
+        c.negotiate(&[0x0311], &[], &[]);
+        assert_eq!(
+            c.session_setup(user, password, true).header.status,
+            NtStatus::SUCCESS
+        );
+        let (_, r) = c.tree_connect("team");
+        assert_eq!(r.header.status, expected, "{user}");
+        // Shares without a list stay open to everyone.
+        let (_, r) = c.tree_connect("Data");
+        assert_eq!(r.header.status, NtStatus::SUCCESS, "{user}");
+    }
 }
