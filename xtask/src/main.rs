@@ -13,6 +13,7 @@
 mod bench;
 mod bench_server;
 mod cmd;
+mod net;
 mod peers;
 mod test;
 mod torture;

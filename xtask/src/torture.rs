@@ -9,12 +9,13 @@
 //! removed, so the file cannot go stale.
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::cmd::{cargo, step, target_dir, workspace_root};
+use crate::net::{free_ports, wait_listening};
 
 const USER: &str = "torture";
 const PASSWORD: &str = "Torture-Pass-1";
@@ -148,15 +149,6 @@ fn read_known(path: &Path) -> Result<BTreeMap<String, String>, String> {
     Ok(known)
 }
 
-fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a free port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| format!("finding a free port: {e}"))
-}
-
 /// The share lives on tmpfs where there is one (ext4 skews some
 /// conformance tests), else in the target directory.
 fn share_dir() -> Result<PathBuf, String> {
@@ -172,7 +164,7 @@ fn share_dir() -> Result<PathBuf, String> {
 }
 
 fn start(binary: &Path) -> Result<Running, String> {
-    let port = free_port()?;
+    let [port] = free_ports()?;
     let share = share_dir()?;
     let log = target_dir()?.join("smbtorture-smbkitd.log");
     let log_file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
@@ -205,16 +197,7 @@ fn start(binary: &Path) -> Result<Running, String> {
         .map_err(|e| format!("starting {}: {e}", binary.display()))?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let running = Running { child, share, addr };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "smbkitd did not listen on {addr} within 20 s (log: {})",
-                log.display()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_listening(addr, "smbkitd", &log)?;
     println!("==> smbkitd on {addr}, log in {}", log.display());
     Ok(running)
 }

@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::bench::{machine, median};
 use crate::cmd::{cargo, output, step, target_dir, workspace_root};
+use crate::net::{free_ports, wait_listening};
 
 mod report;
 mod servers;
@@ -275,33 +276,6 @@ fn make_random_file(path: &Path, bytes: u64) -> Result<(), String> {
     // Read it once, so that the first transfer does not pay for it.
     let mut sink = std::io::sink();
     std::io::copy(&mut std::fs::File::open(path).map_err(fail)?, &mut sink).map_err(fail)?;
-    Ok(())
-}
-
-/// Two distinct free loopback ports (both listeners are held until both are
-/// known).
-fn free_ports() -> Result<[u16; 2], String> {
-    let bind = || {
-        TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr().map(|a| (l, a.port())))
-            .map_err(|e| format!("finding a free port: {e}"))
-    };
-    let (_a, first) = bind()?;
-    let (_b, second) = bind()?;
-    Ok([first, second])
-}
-
-fn wait_listening(addr: SocketAddr, what: &str, log: &Path) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "{what} did not listen on {addr} within 20 s (log: {})",
-                log.display()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
     Ok(())
 }
 
