@@ -30,8 +30,8 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             last_access_time: info.last_access_time.0,
             last_write_time: info.last_write_time.0,
             change_time: info.change_time.0,
-            allocation_size: if info.is_dir { 0 } else { info.allocation_size },
-            end_of_file: if info.is_dir { 0 } else { info.size },
+            allocation_size: super::reported_sizes(&info).0,
+            end_of_file: super::reported_sizes(&info).1,
             file_attributes: info.attributes.bits(),
         };
     }

@@ -42,6 +42,16 @@ pub use wildcard::matches as wildcard_matches;
 /// What a handler returns: a response, or the status of an error response.
 pub(crate) type Answer = Result<Response, NtStatus>;
 
+/// AllocationSize and EndOfFile as SMB reports them: a directory has no
+/// data, so both are 0 whatever the file system says about its blocks.
+pub(crate) fn reported_sizes(info: &smbkit_vfs::FileInfo) -> (u64, u64) {
+    if info.is_dir {
+        (0, 0)
+    } else {
+        (info.allocation_size, info.size)
+    }
+}
+
 /// The service that runs the file-command handlers over one
 /// [`FileServer`].
 pub struct FileHandler<V> {

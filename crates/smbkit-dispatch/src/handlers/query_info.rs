@@ -80,8 +80,8 @@ fn basic(info: &FileInfo) -> FileBasicInformation {
 
 fn standard(info: &FileInfo, delete_pending: bool) -> FileStandardInformation {
     FileStandardInformation {
-        allocation_size: if info.is_dir { 0 } else { info.allocation_size },
-        end_of_file: if info.is_dir { 0 } else { info.size },
+        allocation_size: super::reported_sizes(info).0,
+        end_of_file: super::reported_sizes(info).1,
         number_of_links: u32::try_from(info.nlink).unwrap_or(u32::MAX),
         delete_pending,
         directory: info.is_dir,
@@ -224,8 +224,8 @@ async fn file_class<V: Vfs>(
                 last_access_time: info.last_access_time.0,
                 last_write_time: info.last_write_time.0,
                 change_time: info.change_time.0,
-                allocation_size: if info.is_dir { 0 } else { info.allocation_size },
-                end_of_file: if info.is_dir { 0 } else { info.size },
+                allocation_size: super::reported_sizes(&info).0,
+                end_of_file: super::reported_sizes(&info).1,
                 file_attributes: info.attributes.bits(),
             },
             limit,

@@ -34,11 +34,7 @@ fn response_body(
     file_id: FileId,
     contexts: Vec<CreateContext<'static>>,
 ) -> Answer {
-    let (allocation, eof) = if info.is_dir {
-        (0, 0)
-    } else {
-        (info.allocation_size, info.size)
-    };
+    let (allocation, eof) = super::reported_sizes(info);
     let body = CreateResponse {
         oplock_level: oplock_level::NONE,
         flags: 0,
