@@ -207,15 +207,9 @@ impl Connection {
             dialect: negotiated.dialect.id(),
         }
         .to_bytes();
-        let body = IoctlResponse {
-            ctl_code: req.ctl_code,
-            file_id: req.file_id,
-            input: &[],
-            output: &output,
-            flags: 0,
-        }
-        .encode_body_to_vec()
-        .map_err(|e| Disconnect::new(format!("internal: IOCTL response: {e}")))?;
+        let body = IoctlResponse::answering(&req, &output)
+            .encode_body_to_vec()
+            .map_err(|e| Disconnect::new(format!("internal: IOCTL response: {e}")))?;
         Ok(Some(ctx.done(NtStatus::SUCCESS, body, signer)))
     }
 }

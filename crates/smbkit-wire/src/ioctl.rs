@@ -130,6 +130,21 @@ impl<'a> Pdu<'a> for IoctlRequest<'a> {
     }
 }
 
+impl<'a> IoctlResponse<'a> {
+    /// The usual server answer to `request`: its CtlCode and FileId echoed,
+    /// no input buffer, `output` as the output buffer.
+    #[must_use]
+    pub fn answering(request: &IoctlRequest<'_>, output: &'a [u8]) -> Self {
+        IoctlResponse {
+            ctl_code: request.ctl_code,
+            file_id: request.file_id,
+            input: &[],
+            output,
+            flags: 0,
+        }
+    }
+}
+
 impl<'a> Pdu<'a> for IoctlResponse<'a> {
     const STRUCTURE_SIZE: u16 = 49;
 

@@ -191,15 +191,9 @@ pub(crate) fn transceive(open: &OpenRef, req: &IoctlRequest<'_>) -> Answer {
         NtStatus(e.nt_status())
     })?;
     drop(pipe);
-    let body = IoctlResponse {
-        ctl_code: req.ctl_code,
-        file_id: req.file_id,
-        input: &[],
-        output: &output,
-        flags: 0,
-    }
-    .encode_body_to_vec()
-    .map_err(|e| encode_failed(&e))?;
+    let body = IoctlResponse::answering(req, &output)
+        .encode_body_to_vec()
+        .map_err(|e| encode_failed(&e))?;
     Ok(Response::new(read_status(more), body))
 }
 
