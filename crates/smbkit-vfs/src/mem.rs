@@ -210,6 +210,20 @@ impl State {
             .ok_or(VfsError::InvalidHandle)
     }
 
+    /// The handle, if it is a file opened for writing (the check WRITE and
+    /// SET_LEN share): a directory is IsADirectory, a read-only open
+    /// AccessDenied.
+    fn writable_file(&self, h: Handle) -> Result<MemHandle, VfsError> {
+        let handle = self.handle(h)?;
+        if self.node(handle.node)?.is_dir() {
+            return Err(VfsError::IsADirectory);
+        }
+        if !handle.write {
+            return Err(VfsError::AccessDenied);
+        }
+        Ok(handle)
+    }
+
     /// Finds `name` in directory `dir`: the exact name, else (when
     /// `ci`) the smallest name equal ignoring case.
     fn lookup(&self, dir: u64, name: &str, ci: bool) -> Result<Option<(String, u64)>, VfsError> {
@@ -409,14 +423,7 @@ impl Vfs for MemFs {
     async fn write_at(&self, handle: Handle, offset: u64, data: &[u8]) -> Result<usize, VfsError> {
         let capacity = self.opts.capacity;
         let mut st = self.lock();
-        let h = st.handle(handle)?;
-        let node = st.node(h.node)?;
-        if node.is_dir() {
-            return Err(VfsError::IsADirectory);
-        }
-        if !h.write {
-            return Err(VfsError::AccessDenied);
-        }
+        let h = st.writable_file(handle)?;
         let end = u64::try_from(data.len())
             .ok()
             .and_then(|n| offset.checked_add(n))
@@ -425,7 +432,7 @@ impl Vfs for MemFs {
             // Like pwrite(2): an empty write never extends the file.
             return Ok(0);
         }
-        let old = node.len();
+        let old = st.node(h.node)?.len();
         st.check_capacity(old, end.max(old), capacity)?;
         let start = usize::try_from(offset).map_err(|_| VfsError::DiskFull)?;
         let end = usize::try_from(end).map_err(|_| VfsError::DiskFull)?;
@@ -449,15 +456,8 @@ impl Vfs for MemFs {
     async fn set_len(&self, handle: Handle, len: u64) -> Result<(), VfsError> {
         let capacity = self.opts.capacity;
         let mut st = self.lock();
-        let h = st.handle(handle)?;
-        let node = st.node(h.node)?;
-        if node.is_dir() {
-            return Err(VfsError::IsADirectory);
-        }
-        if !h.write {
-            return Err(VfsError::AccessDenied);
-        }
-        st.check_capacity(node.len(), len, capacity)?;
+        let h = st.writable_file(handle)?;
+        st.check_capacity(st.node(h.node)?.len(), len, capacity)?;
         let new_len = usize::try_from(len).map_err(|_| VfsError::DiskFull)?;
         let node = st.node_mut(h.node)?;
         if let Kind::File(buf) = &mut node.kind {
