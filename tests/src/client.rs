@@ -83,6 +83,11 @@ pub struct Client {
     pub seal: bool,
     /// Sign requests (once a signer exists).
     pub sign: bool,
+    /// The ciphers a 3.1.1 NEGOTIATE offers, by preference (AES-128-GCM
+    /// unless changed before [`Client::negotiate`]).
+    pub ciphers: Vec<u16>,
+    /// Credits the server has granted and this client has not used yet.
+    pub credits: u64,
 }
 
 /// Builds a request header.
@@ -143,6 +148,8 @@ impl Client {
             dec: None,
             seal: false,
             sign: true,
+            ciphers: vec![algorithm::AES128_GCM],
+            credits: 1,
         })
     }
 
@@ -241,7 +248,11 @@ impl Client {
         tokio::time::timeout(RECV_TIMEOUT, self.stream.read_exact(&mut frame))
             .await
             .map_err(|_| fail("frame body timed out"))??;
-        self.open(frame).map(Received::Replies)
+        let replies = self.open(frame)?;
+        for r in &replies {
+            self.credits = self.credits.saturating_add(u64::from(r.header.credits));
+        }
+        Ok(Received::Replies(replies))
     }
 
     /// Reads one frame and splits it into messages.
@@ -360,7 +371,7 @@ impl Client {
                 salt: &[0x5c; 32],
             });
             contexts.push(NegotiateContext::Encryption {
-                ciphers: U16List::from_values(&[algorithm::AES128_GCM]),
+                ciphers: U16List::from_values(&self.ciphers),
             });
             contexts.push(NegotiateContext::Signing {
                 algorithms: U16List::from_values(&[algorithm::SIGNING_AES_CMAC]),

@@ -3,3 +3,4 @@
 //! that can also send bytes no honest client would.
 
 pub mod client;
+pub mod load;

@@ -21,9 +21,11 @@ use crate::bench::{machine, median};
 use crate::cmd::{cargo, output, step, target_dir, workspace_root};
 use crate::net::{free_ports, wait_listening};
 
+mod load;
 mod report;
 mod servers;
 
+use load::{LoadOp, build_generator, load_protections, load_transfer};
 pub use report::replace_section;
 use report::{mb_per_s, section, table};
 use servers::{Samba, Server, Smbkitd, clock_ticks};
@@ -138,6 +140,7 @@ fn bench(rounds: usize, size_mib: u64) -> Result<(), String> {
             "smbkitd",
         ]),
     )?;
+    let generator = build_generator()?;
     let target = target_dir()?;
     let binary = target.join("release").join("smbkitd");
     let logs = target.join("bench-server");
@@ -200,6 +203,25 @@ fn bench(rounds: usize, size_mib: u64) -> Result<(), String> {
                         round,
                         ..sample
                     });
+                }
+            }
+        }
+        for &load in load_protections(protection) {
+            for round in 1..=rounds {
+                for server in [&smbkitd as &dyn Server, &samba] {
+                    for op in [LoadOp::Write, LoadOp::Read] {
+                        let sample = load_transfer(&generator, server, load, op, size_mib, ticks)
+                            .map_err(|e| format!("{e}\n{}", server.log_tail(30)))?;
+                        println!(
+                            "    {load:<11} {} round {round}/{rounds} {:<8} {:7.2} s {:8.1} MB/s  server CPU {:.2} s",
+                            op.row(),
+                            server.name(),
+                            sample.wall,
+                            mb_per_s(bytes, sample.wall),
+                            sample.cpu,
+                        );
+                        samples.push(Sample { round, ..sample });
+                    }
                 }
             }
         }

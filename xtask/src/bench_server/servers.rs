@@ -38,7 +38,7 @@ impl Smbkitd {
         // Debug formatting quotes and escapes the path as TOML accepts.
         let text = format!(
             "[server]\nlisten = [\"127.0.0.1:{port}\"]\nmin_dialect = \"2.0.2\"\n\
-             max_dialect = \"3.1.1\"\nciphers = [\"AES-128-GCM\"]\n\n\
+             max_dialect = \"3.1.1\"\nciphers = [\"AES-128-GCM\", \"AES-256-GCM\", \"AES-128-CCM\", \"AES-256-CCM\"]\n\n\
              [[share]]\nname = \"{SHARE}\"\npath = {:?}\n\n\
              [[user]]\nname = \"{USER}\"\npassword = \"{PASSWORD}\"\n",
             share.display().to_string()
