@@ -15,6 +15,7 @@ mod bench_server;
 mod cmd;
 mod net;
 mod peers;
+mod soak;
 mod test;
 mod torture;
 
@@ -29,6 +30,9 @@ commands:
   smbtorture      only the smbtorture conformance run (tests/smbtorture/)
   bench crypto    seal/unseal and signing benchmarks against the bare RustCrypto
                   primitives; prints a table and writes docs/performance.md
+  soak [--minutes N] [--honest N] [--hostile N]
+                  honest and hostile clients at once against a release smbkitd;
+                  fails on an honest failure, a panic, or memory that keeps growing
   bench server [--rounds N] [--size-mib M]
                   smbkitd against Samba smbd (smbclient put/get, signed and
                   encrypted); prints a table and writes docs/performance.md
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["test", rest @ ..] => test::run(rest),
         ["bench", rest @ ..] => bench::run(rest),
+        ["soak", rest @ ..] => soak::run(rest),
         ["smbtorture"] => peers::install_missing().and_then(|()| torture::run()),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
