@@ -269,6 +269,76 @@ fn fit_output_rules() {
     assert_eq!((all, status), (bytes, NtStatus::SUCCESS));
 }
 
+/// The smallest OutputBufferLength per class: the table smbtorture
+/// smb2.getinfo.qfile_buffercheck / qfs_buffercheck checks against Windows
+/// (source4/torture/smb2/getinfo.c, samba-4.17.12), and MS-FSA 2.1.5.12/13.
+#[test]
+fn min_output_len_per_class() {
+    let table: [(&str, usize, usize); 19] = [
+        ("basic", FileBasicInformation::MIN_OUTPUT_LEN, 40),
+        ("standard", FileStandardInformation::MIN_OUTPUT_LEN, 24),
+        ("internal", FileInternalInformation::MIN_OUTPUT_LEN, 8),
+        ("ea", FileEaInformation::MIN_OUTPUT_LEN, 4),
+        ("access", FileAccessInformation::MIN_OUTPUT_LEN, 4),
+        ("mode", FileModeInformation::MIN_OUTPUT_LEN, 4),
+        ("alignment", FileAlignmentInformation::MIN_OUTPUT_LEN, 4),
+        ("all", FileAllInformation::MIN_OUTPUT_LEN, 104),
+        ("name", FileNameInformation::MIN_OUTPUT_LEN, 8),
+        ("alternate", FileAlternateNameInformation::MIN_OUTPUT_LEN, 8),
+        ("stream", FileStreamInformation::MIN_OUTPUT_LEN, 32),
+        (
+            "compression",
+            FileCompressionInformation::MIN_OUTPUT_LEN,
+            16,
+        ),
+        (
+            "network open",
+            FileNetworkOpenInformation::MIN_OUTPUT_LEN,
+            56,
+        ),
+        (
+            "attribute tag",
+            FileAttributeTagInformation::MIN_OUTPUT_LEN,
+            8,
+        ),
+        ("fs volume", FileFsVolumeInformation::MIN_OUTPUT_LEN, 24),
+        ("fs size", FileFsSizeInformation::MIN_OUTPUT_LEN, 24),
+        ("fs device", FileFsDeviceInformation::MIN_OUTPUT_LEN, 8),
+        (
+            "fs attribute",
+            FileFsAttributeInformation::MIN_OUTPUT_LEN,
+            16,
+        ),
+        ("fs control", FileFsControlInformation::MIN_OUTPUT_LEN, 48),
+    ];
+    for (name, got, want) in table {
+        assert_eq!(got, want, "{name}");
+    }
+    assert_eq!(FileFsFullSizeInformation::MIN_OUTPUT_LEN, 32);
+    assert_eq!(FileFsSectorSizeInformation::MIN_OUTPUT_LEN, 28);
+}
+
+#[test]
+fn compression_and_fs_control_round_trip() {
+    // CompressedFileSize 7, CompressionFormat 0, shifts 0, Reserved 3.
+    let b = hex_bytes("0700000000000000 0000 00 00 00 000000");
+    let c: FileCompressionInformation = rt(&b, 1, 28);
+    assert_eq!(
+        (c.compressed_file_size, c.compression_format),
+        (7, COMPRESSION_FORMAT_NONE)
+    );
+    // Three indexing fields 0, quota threshold and limit "none", flags 0,
+    // 4 bytes of padding.
+    let b = hex_bytes(&format!(
+        "{z} {z} {z} {m} {m} 00000000 00000000",
+        z = "0000000000000000",
+        m = "ffffffffffffffff"
+    ));
+    let q: FileFsControlInformation = rt(&b, 2, 6);
+    assert_eq!(q.default_quota_limit, u64::MAX);
+    assert_eq!(q.file_system_control_flags, 0);
+}
+
 /// One entry of each class for "a.txt", hand-built from MS-FSCC 2.4.x.
 fn entry_hex(class: DirClass) -> String {
     let common = format!("{T1} {T2} {T3} {T4} 1700000000000000 0010000000000000 20000000 0a000000");

@@ -14,6 +14,11 @@
 //!   class's fixed part is STATUS_INFO_LENGTH_MISMATCH; otherwise the entry
 //!   is returned cut at OutputBufferLength with STATUS_BUFFER_OVERFLOW and
 //!   the cursor stays (MS-FSA 2.1.5.5.3).
+//! * The snapshot's names fix the order, not the contents: a query that
+//!   continues an enumeration looks each entry up again, leaves out the
+//!   ones deleted since, and reports current metadata (Windows enumerates
+//!   the live directory; smbtorture smb2.dir.fixed deletes every file
+//!   through a second handle mid-enumeration and expects none of them).
 //! * INDEX_SPECIFIED is accepted and FileIndex ignored: our entries have
 //!   no stable index (FileIndex is 0 in every entry), so the enumeration
 //!   goes on from the cursor, as Samba does.
@@ -24,6 +29,7 @@ use smbkit_wire::fscc::{self, DirClass, DirectoryBuilder, Pushed};
 use smbkit_wire::query_directory::{QueryDirectoryRequest, QueryDirectoryResponse, flags};
 use smbkit_wire::{NtStatus, Pdu};
 
+use super::query_info::{is_8_3, short_name};
 use super::wildcard::matches;
 use super::{Answer, encode_failed, malformed};
 use crate::files::{Enumeration, FileServer, OpenRef};
@@ -32,7 +38,18 @@ use crate::{Call, Response};
 /// FILE_LIST_DIRECTORY.
 const LIST_DIRECTORY: u32 = 0x0000_0001;
 
-fn wire_entry<'a>(entry: &DirEntry, name: &'a [u8]) -> fscc::DirEntry<'a> {
+/// The ShortName of a directory entry: empty for a name that is already
+/// 8.3 (as Samba and NTFS leave it), else the FileAlternateNameInformation
+/// answer for the same name.
+fn entry_short_name(name: &str) -> Vec<u8> {
+    if is_8_3(name) {
+        Vec::new()
+    } else {
+        string_to_utf16le(&short_name(name))
+    }
+}
+
+fn wire_entry<'a>(entry: &DirEntry, name: &'a [u8], short: &'a [u8]) -> fscc::DirEntry<'a> {
     let info = &entry.info;
     let mut id128 = [0u8; 16];
     if let Some(head) = id128.get_mut(..8) {
@@ -48,7 +65,7 @@ fn wire_entry<'a>(entry: &DirEntry, name: &'a [u8]) -> fscc::DirEntry<'a> {
         allocation_size: super::reported_sizes(info).0,
         file_attributes: info.attributes.bits(),
         ea_size: 0,
-        short_name: &[],
+        short_name: short,
         file_id: info.file_id,
         reparse_point_tag: 0,
         file_id_128: id128,
@@ -124,9 +141,27 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     let mut builder = DirectoryBuilder::new(class, req.output_buffer_length);
     let mut status = NtStatus::SUCCESS;
     let mut output = None;
+    let share = server.share_of(&open)?;
+    let dir_path = server.path_of(&open);
     while let Some(entry) = enumeration.entries.get(enumeration.next) {
+        let mut entry = entry.clone();
+        if !fresh && entry.name != "." && entry.name != ".." {
+            let current = match dir_path.join(&entry.name) {
+                Ok(path) => share.vfs.stat(&path).await.ok(),
+                Err(_) => None,
+            };
+            match current {
+                Some(info) => entry.info = info,
+                None => {
+                    // Deleted since the snapshot: not listed.
+                    enumeration.next = enumeration.next.saturating_add(1);
+                    continue;
+                }
+            }
+        }
         let name = string_to_utf16le(&entry.name);
-        let wire = wire_entry(entry, &name);
+        let short = entry_short_name(&entry.name);
+        let wire = wire_entry(&entry, &name, &short);
         match builder.push(&wire).map_err(|e| encode_failed(&e))? {
             Pushed::Added => {
                 enumeration.next = enumeration.next.saturating_add(1);

@@ -4,16 +4,17 @@
 //! CASE_PRESERVED_NAMES | UNICODE_ON_DISK (lookups ignore case, names keep
 //! theirs), plus READ_ONLY_VOLUME on a read-only share; no ACLs, streams,
 //! sparse files or reparse points. The file system name is the storage's
-//! (`"NTFS"` by default, what clients expect).
+//! (`"NTFS"` by default, what clients expect). FileFsControlInformation
+//! reports quotas off.
 
 use smbkit_vfs::{SmbPath, Vfs};
 use smbkit_wire::NtStatus;
 use smbkit_wire::codec::string_to_utf16le;
 use smbkit_wire::fscc::{
-    FILE_DEVICE_DISK, FileFsAttributeInformation, FileFsDeviceInformation,
-    FileFsFullSizeInformation, FileFsObjectIdInformation, FileFsSectorSizeInformation,
-    FileFsSizeInformation, FileFsVolumeInformation, InfoClass, device_characteristics,
-    fs_attributes, fs_class, sector_size_flags,
+    FILE_DEVICE_DISK, FileFsAttributeInformation, FileFsControlInformation,
+    FileFsDeviceInformation, FileFsFullSizeInformation, FileFsObjectIdInformation,
+    FileFsSectorSizeInformation, FileFsSizeInformation, FileFsVolumeInformation, InfoClass,
+    device_characteristics, fs_attributes, fs_class, sector_size_flags,
 };
 use smbkit_wire::query_info::QueryInfoRequest;
 
@@ -25,7 +26,7 @@ use crate::files::{FileServer, OpenRef};
 const SECTOR: u32 = 512;
 
 fn class_answer<'a, C: InfoClass<'a>>(value: &C, limit: u32) -> Answer {
-    fitted(value.to_bytes(), C::FIXED_LEN, limit)
+    fitted(value.to_bytes(), C::MIN_OUTPUT_LEN, limit)
 }
 
 pub(crate) async fn answer<V: Vfs>(
@@ -135,9 +136,17 @@ pub(crate) async fn answer<V: Vfs>(
                 limit,
             )
         }
-        fs_class::FILE_FS_LABEL_INFORMATION | fs_class::FILE_FS_CONTROL_INFORMATION => {
-            Err(NtStatus::NOT_SUPPORTED)
-        }
+        // Quotas are off: no default threshold or limit, no flags
+        // (MS-FSCC 2.5.2; what smbtorture smb2.getinfo.fsinfo asks for).
+        fs_class::FILE_FS_CONTROL_INFORMATION => class_answer(
+            &FileFsControlInformation {
+                default_quota_threshold: u64::MAX,
+                default_quota_limit: u64::MAX,
+                ..FileFsControlInformation::default()
+            },
+            limit,
+        ),
+        fs_class::FILE_FS_LABEL_INFORMATION => Err(NtStatus::NOT_SUPPORTED),
         _ => Err(NtStatus::INVALID_INFO_CLASS),
     }
 }

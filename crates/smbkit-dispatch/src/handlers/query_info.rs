@@ -1,19 +1,27 @@
 //! QUERY_INFO (MS-SMB2 3.3.5.20): file classes here, file-system classes in
 //! `query_fs`, security descriptors in `security`; quota is NOT_SUPPORTED.
 //!
-//! Output rules (3.3.5.20.1/.2): OutputBufferLength below a class's fixed
-//! part is STATUS_INFO_LENGTH_MISMATCH; a variable part that does not fit
-//! is cut with STATUS_BUFFER_OVERFLOW in a success-shaped response.
-//! Security descriptors are never cut: STATUS_BUFFER_TOO_SMALL with the
-//! needed size.
+//! Output rules (3.3.5.20.1/.2, MS-FSA 2.1.5.12): OutputBufferLength below
+//! a class's minimum ([`InfoClass::MIN_OUTPUT_LEN`]: a fixed-size class's
+//! size; for a class ending in a name, the structure with its first name
+//! character, aligned) is STATUS_INFO_LENGTH_MISMATCH; a variable part that
+//! does not fit is cut with STATUS_BUFFER_OVERFLOW in a success-shaped
+//! response (FileStreamInformation keeps whole entries only). Security
+//! descriptors are never cut: STATUS_BUFFER_TOO_SMALL with the needed size.
+//!
+//! Short names (FileAlternateNameInformation): a name that is already a
+//! valid 8.3 name is its own short name; any other gets a deterministic
+//! `PREF~XYZ.EXT` form from a hash of the name (as Samba's hash mangling
+//! does). The server does not resolve short names in CREATE.
 
 use smbkit_session::Dialect;
 use smbkit_vfs::{FileInfo, Vfs};
 use smbkit_wire::codec::string_to_utf16le;
 use smbkit_wire::fscc::{
-    FileAccessInformation, FileAlignmentInformation, FileAllInformation,
-    FileAttributeTagInformation, FileBasicInformation, FileEaInformation, FileIdInformation,
-    FileInternalInformation, FileModeInformation, FileNameInformation, FileNetworkOpenInformation,
+    COMPRESSION_FORMAT_NONE, FileAccessInformation, FileAlignmentInformation, FileAllInformation,
+    FileAlternateNameInformation, FileAttributeTagInformation, FileBasicInformation,
+    FileCompressionInformation, FileEaInformation, FileIdInformation, FileInternalInformation,
+    FileModeInformation, FileNameInformation, FileNetworkOpenInformation,
     FileNormalizedNameInformation, FilePositionInformation, FileStandardInformation,
     FileStreamInformation, InfoClass, StreamEntry, class, fit_output,
 };
@@ -26,6 +34,8 @@ use crate::{Call, Response};
 
 /// FILE_READ_ATTRIBUTES.
 const READ_ATTRIBUTES: u32 = 0x0000_0080;
+/// FILE_READ_EA.
+const READ_EA: u32 = 0x0000_0008;
 /// The CreateOptions bits FileModeInformation reports (MS-FSCC 2.4.31).
 const MODE_BITS: u32 =
     0x0000_0002 | 0x0000_0004 | 0x0000_0008 | 0x0000_0010 | 0x0000_0020 | 0x0000_1000;
@@ -39,15 +49,105 @@ pub(crate) fn output_response(output: &[u8], status: NtStatus) -> Answer {
     Ok(Response::new(status, body))
 }
 
-/// Fits an encoded single-record class into the client's buffer.
-pub(crate) fn fitted(bytes: Result<Vec<u8>, WireError>, fixed_len: usize, limit: u32) -> Answer {
+/// Fits an encoded single-record class into the client's buffer
+/// (`min_len`: the class's [`InfoClass::MIN_OUTPUT_LEN`]).
+pub(crate) fn fitted(bytes: Result<Vec<u8>, WireError>, min_len: usize, limit: u32) -> Answer {
     let bytes = bytes.map_err(|e| encode_failed(&e))?;
-    let (bytes, status) = fit_output(bytes, fixed_len, limit)?;
+    let (bytes, status) = fit_output(bytes, min_len, limit)?;
     output_response(&bytes, status)
 }
 
 fn class_answer<'a, C: InfoClass<'a>>(value: &C, limit: u32) -> Answer {
-    fitted(value.to_bytes(), C::FIXED_LEN, limit)
+    fitted(value.to_bytes(), C::MIN_OUTPUT_LEN, limit)
+}
+
+/// FileStreamInformation within `limit`: INFO_LENGTH_MISMATCH below the
+/// minimum, else as many whole entries as fit, with BUFFER_OVERFLOW when
+/// some were left out (MS-FSA 2.1.5.12.29).
+fn streams_answer(entries: &[StreamEntry<'_>], limit: u32) -> Answer {
+    let max = usize::try_from(limit).unwrap_or(usize::MAX);
+    if max < FileStreamInformation::MIN_OUTPUT_LEN {
+        return Err(NtStatus::INFO_LENGTH_MISMATCH);
+    }
+    let mut take = entries.len();
+    loop {
+        let kept = entries.get(..take).unwrap_or_default().to_vec();
+        let bytes = FileStreamInformation { entries: kept }
+            .to_bytes()
+            .map_err(|e| encode_failed(&e))?;
+        if bytes.len() <= max {
+            let status = if take == entries.len() {
+                NtStatus::SUCCESS
+            } else {
+                NtStatus::BUFFER_OVERFLOW
+            };
+            return output_response(&bytes, status);
+        }
+        take = take.checked_sub(1).ok_or(NtStatus::INFO_LENGTH_MISMATCH)?;
+    }
+}
+
+/// Characters MS-DOS allows in an 8.3 name besides ASCII letters and digits.
+const DOS_EXTRA: &str = "!#$%&'()-@^_`{}~";
+
+fn dos_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || DOS_EXTRA.contains(c)
+}
+
+/// Whether `name` is already a valid 8.3 name: 1–8 DOS characters,
+/// optionally a dot and 1–3 more.
+pub(crate) fn is_8_3(name: &str) -> bool {
+    if name == "." || name == ".." {
+        return true;
+    }
+    let (base, ext) = match name.split_once('.') {
+        Some((b, e)) => (b, Some(e)),
+        None => (name, None),
+    };
+    let ok = |part: &str, max: usize| {
+        !part.is_empty() && part.len() <= max && part.chars().all(dos_char)
+    };
+    ok(base, 8) && ext.is_none_or(|e| ok(e, 3))
+}
+
+/// The 8.3 short name of `name` (see the module documentation).
+pub(crate) fn short_name(name: &str) -> String {
+    if is_8_3(name) {
+        return name.to_owned();
+    }
+    // FNV-1a over the upper-cased name: the same for every spelling.
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in name.to_uppercase().bytes() {
+        hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    let (base, ext) = match name.rsplit_once('.') {
+        Some((b, e)) if !b.is_empty() && !e.is_empty() => (b, e),
+        _ => (name, ""),
+    };
+    let upper = |s: &str, n: usize| -> String {
+        s.chars()
+            .filter(|c| dos_char(*c))
+            .take(n)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    };
+    let mut out = upper(base, 4);
+    if out.is_empty() {
+        out.push('_');
+    }
+    out.push('~');
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for _ in 0..3 {
+        let i = usize::try_from(hash % 36).unwrap_or(0);
+        out.push(DIGITS.get(i).map_or('0', |d| char::from(*d)));
+        hash /= 36;
+    }
+    let ext = upper(ext, 3);
+    if !ext.is_empty() {
+        out.push('.');
+        out.push_str(&ext);
+    }
+    out
 }
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
@@ -200,10 +300,23 @@ async fn file_class<V: Vfs>(
             };
             class_answer(&all, limit)
         }
-        // No 8.3 short names are generated. NOT_SUPPORTED (rather than
-        // MS-FSA's OBJECT_NAME_NOT_FOUND for "no short name") is what
-        // smbclient's `allinfo` accepts and continues after.
-        class::FILE_ALTERNATE_NAME_INFORMATION => Err(NtStatus::NOT_SUPPORTED),
+        class::FILE_ALTERNATE_NAME_INFORMATION => {
+            // The share root has no short name (MS-FSA 2.1.5.12.3).
+            let path = server.path_of(open);
+            let name = path.file_name().ok_or(NtStatus::OBJECT_NAME_NOT_FOUND)?;
+            let short = string_to_utf16le(&short_name(name));
+            class_answer(&FileAlternateNameInformation { file_name: &short }, limit)
+        }
+        class::FILE_COMPRESSION_INFORMATION => class_answer(
+            &FileCompressionInformation {
+                compressed_file_size: super::reported_sizes(&info).1,
+                compression_format: COMPRESSION_FORMAT_NONE,
+                compression_unit_shift: 0,
+                chunk_shift: 0,
+                cluster_shift: 0,
+            },
+            limit,
+        ),
         class::FILE_STREAM_INFORMATION => {
             let name = string_to_utf16le("::$DATA");
             let entries = if info.is_dir {
@@ -215,8 +328,7 @@ async fn file_class<V: Vfs>(
                     allocation_size: info.allocation_size,
                 }]
             };
-            let fixed = if info.is_dir { 0 } else { 24 };
-            fitted(FileStreamInformation { entries }.to_bytes(), fixed, limit)
+            streams_answer(&entries, limit)
         }
         class::FILE_NETWORK_OPEN_INFORMATION => class_answer(
             &FileNetworkOpenInformation {
@@ -264,6 +376,8 @@ async fn file_class<V: Vfs>(
                 limit,
             )
         }
+        // FILE_READ_EA is required (MS-SMB2 3.3.5.20.1); no EAs are stored.
+        class::FILE_FULL_EA_INFORMATION if granted & READ_EA == 0 => Err(NtStatus::ACCESS_DENIED),
         class::FILE_FULL_EA_INFORMATION => Err(NtStatus::NO_EAS_ON_FILE),
         c if invalid_for_query(c) => Err(NtStatus::INVALID_INFO_CLASS),
         _ => Err(NtStatus::NOT_SUPPORTED),

@@ -247,6 +247,6 @@ async fn query_info_buffers() {
         )
         .await
         .status,
-        NtStatus::NOT_SUPPORTED
+        NtStatus::SUCCESS
     );
 }

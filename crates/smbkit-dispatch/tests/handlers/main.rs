@@ -29,6 +29,7 @@ mod create;
 mod directory;
 mod info;
 mod ioctl;
+mod query_info_rules;
 mod read_write;
 mod share_modes;
 

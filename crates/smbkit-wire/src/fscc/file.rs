@@ -133,6 +133,28 @@ fixed_class!(
 );
 
 fixed_class!(
+    /// FileCompressionInformation (MS-FSCC 2.4.9), 16 bytes.
+    FileCompressionInformation, info_type FILE, class class::FILE_COMPRESSION_INFORMATION, len 16,
+    {
+        /// CompressedFileSize.
+        compressed_file_size: u64,
+        /// CompressionFormat ([`COMPRESSION_FORMAT_NONE`] for an
+        /// uncompressed file).
+        compression_format: u16,
+        /// CompressionUnitShift.
+        compression_unit_shift: u8,
+        /// ChunkShift.
+        chunk_shift: u8,
+        /// ClusterShift.
+        cluster_shift: u8,
+    },
+    reserved 3
+);
+
+/// FileCompressionInformation CompressionFormat: not compressed.
+pub const COMPRESSION_FORMAT_NONE: u16 = 0;
+
+fixed_class!(
     /// FileIdInformation (MS-FSCC 2.4.25), 24 bytes.
     FileIdInformation, info_type FILE, class class::FILE_ID_INFORMATION, len 24,
     {
@@ -214,6 +236,8 @@ macro_rules! name_class {
             const INFO_TYPE: u8 = FILE;
             const CLASS: u8 = $class;
             const FIXED_LEN: usize = 4;
+            // FileNameLength + one WCHAR, 8-aligned.
+            const MIN_OUTPUT_LEN: usize = 8;
 
             fn decode(buf: &'a [u8]) -> Result<Self, WireError> {
                 let mut r = Reader::new(buf);
@@ -274,6 +298,8 @@ impl<'a> InfoClass<'a> for FileAllInformation<'a> {
     const INFO_TYPE: u8 = FILE;
     const CLASS: u8 = class::FILE_ALL_INFORMATION;
     const FIXED_LEN: usize = 100;
+    // 100 + one WCHAR of the name, 8-aligned.
+    const MIN_OUTPUT_LEN: usize = 104;
 
     fn decode(buf: &'a [u8]) -> Result<Self, WireError> {
         fn part<'a, T: InfoClass<'a>>(rest: &mut &'a [u8]) -> Result<T, WireError> {
@@ -377,6 +403,8 @@ impl<'a> InfoClass<'a> for FileStreamInformation<'a> {
     const INFO_TYPE: u8 = FILE;
     const CLASS: u8 = class::FILE_STREAM_INFORMATION;
     const FIXED_LEN: usize = 0;
+    // sizeof(FILE_STREAM_INFORMATION): 24 + one WCHAR, 8-aligned.
+    const MIN_OUTPUT_LEN: usize = 32;
 
     fn decode(buf: &'a [u8]) -> Result<Self, WireError> {
         let mut entries = Vec::new();

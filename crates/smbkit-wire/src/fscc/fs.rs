@@ -85,6 +85,8 @@ impl<'a> InfoClass<'a> for FileFsVolumeInformation<'a> {
     const INFO_TYPE: u8 = FILESYSTEM;
     const CLASS: u8 = fs_class::FILE_FS_VOLUME_INFORMATION;
     const FIXED_LEN: usize = 18;
+    // 18 + one WCHAR of the label, 8-aligned.
+    const MIN_OUTPUT_LEN: usize = 24;
 
     fn decode(buf: &'a [u8]) -> Result<Self, WireError> {
         let mut r = Reader::new(buf);
@@ -177,6 +179,27 @@ fixed_class!(
     }
 );
 
+fixed_class!(
+    /// FileFsControlInformation (MS-FSCC 2.5.2), 48 bytes: quota defaults
+    /// and state. The three content-indexing fields are 0.
+    FileFsControlInformation, info_type FILESYSTEM, class fs_class::FILE_FS_CONTROL_INFORMATION, len 48,
+    {
+        /// FreeSpaceStartFiltering.
+        free_space_start_filtering: u64,
+        /// FreeSpaceThreshold.
+        free_space_threshold: u64,
+        /// FreeSpaceStopFiltering.
+        free_space_stop_filtering: u64,
+        /// DefaultQuotaThreshold (`u64::MAX`: none).
+        default_quota_threshold: u64,
+        /// DefaultQuotaLimit (`u64::MAX`: none).
+        default_quota_limit: u64,
+        /// FileSystemControlFlags (0: quotas neither tracked nor enforced).
+        file_system_control_flags: u32,
+    },
+    reserved 4
+);
+
 /// FileFsObjectIdInformation (MS-FSCC 2.5.6), 64 bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct FileFsObjectIdInformation {
@@ -230,6 +253,8 @@ impl<'a> InfoClass<'a> for FileFsAttributeInformation<'a> {
     const INFO_TYPE: u8 = FILESYSTEM;
     const CLASS: u8 = fs_class::FILE_FS_ATTRIBUTE_INFORMATION;
     const FIXED_LEN: usize = 12;
+    // 12 + one WCHAR of the name, 4-aligned.
+    const MIN_OUTPUT_LEN: usize = 16;
 
     fn decode(buf: &'a [u8]) -> Result<Self, WireError> {
         let mut r = Reader::new(buf);

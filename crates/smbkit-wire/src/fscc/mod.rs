@@ -128,9 +128,17 @@ pub trait InfoClass<'a>: Sized {
     const INFO_TYPE: u8;
     /// The class number ([`class`], [`fs_class`]).
     const CLASS: u8;
-    /// Bytes of the fixed part: a smaller OutputBufferLength is
-    /// STATUS_INFO_LENGTH_MISMATCH (MS-SMB2 3.3.5.20.1).
+    /// Bytes of the fixed part (the layout: where the variable part starts).
     const FIXED_LEN: usize;
+    /// The smallest OutputBufferLength QUERY_INFO accepts for this class;
+    /// below it the answer is STATUS_INFO_LENGTH_MISMATCH (MS-FSA 2.1.5.12,
+    /// 2.1.5.13). For a fixed-size class it is the size itself; for a class
+    /// with a trailing name it is the size of the C structure including its
+    /// first name character, aligned as MS-FSA says (e.g. FileNameInformation
+    /// 8, FileAllInformation 104, FileStreamInformation 32,
+    /// FileFsVolumeInformation 24, FileFsAttributeInformation 16: the sizes
+    /// Windows enforces, checked by smbtorture smb2.getinfo.*_buffercheck).
+    const MIN_OUTPUT_LEN: usize = Self::FIXED_LEN;
 
     /// Decodes a buffer that starts with this class (trailing bytes ignored).
     fn decode(buf: &'a [u8]) -> Result<Self, WireError>;
@@ -148,17 +156,18 @@ pub trait InfoClass<'a>: Sized {
 
 /// Fits an encoded single-record class into the client's
 /// OutputBufferLength (MS-SMB2 3.3.5.20.2): `Err(INFO_LENGTH_MISMATCH)` when
-/// even the fixed part does not fit, else the bytes cut to the limit with
+/// the limit is below `min_len` (the class's [`InfoClass::MIN_OUTPUT_LEN`]),
+/// else the bytes cut to the limit with
 /// `BUFFER_OVERFLOW` when the variable part (a name, a label) had to be
 /// truncated, or `SUCCESS`. The length fields keep the full length, as
 /// MS-FSA asks.
 pub fn fit_output(
     mut bytes: Vec<u8>,
-    fixed_len: usize,
+    min_len: usize,
     output_buffer_length: u32,
 ) -> Result<(Vec<u8>, NtStatus), NtStatus> {
     let limit = usize::try_from(output_buffer_length).unwrap_or(usize::MAX);
-    if limit < fixed_len {
+    if limit < min_len {
         return Err(NtStatus::INFO_LENGTH_MISMATCH);
     }
     if bytes.len() <= limit {
