@@ -88,6 +88,21 @@ pub struct Client {
     pub ciphers: Vec<u16>,
     /// Credits the server has granted and this client has not used yet.
     pub credits: u64,
+    /// The ClientGuid of NEGOTIATE: unique per connection, as separate
+    /// client processes would have (Samba hands connections that share a
+    /// ClientGuid over to one process, for multichannel).
+    pub client_guid: [u8; 16],
+}
+
+/// A ClientGuid no other connection of this process has used.
+fn fresh_guid() -> [u8; 16] {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let pid = u64::from(std::process::id());
+    let mut g = [0u8; 16];
+    g[..8].copy_from_slice(&n.to_le_bytes());
+    g[8..].copy_from_slice(&(pid ^ 0x736d_626b_6974_0000).to_le_bytes());
+    g
 }
 
 /// Builds a request header.
@@ -150,6 +165,7 @@ impl Client {
             sign: true,
             ciphers: vec![algorithm::AES128_GCM],
             credits: 1,
+            client_guid: fresh_guid(),
         })
     }
 
@@ -380,7 +396,7 @@ impl Client {
         let body = encode(&NegotiateRequest {
             security_mode: security_mode::SIGNING_ENABLED,
             capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION,
-            client_guid: Guid([0x7e; 16]),
+            client_guid: Guid(self.client_guid),
             dialects: U16List::from_values(dialects),
             client_start_time: 0,
             contexts,
@@ -391,6 +407,11 @@ impl Client {
         let reply = self.recv_final().await?;
         if reply.status() != NtStatus::SUCCESS {
             return Ok(reply);
+        }
+        if reply.header.credits == 0 {
+            // Without a credit the client may not send anything more
+            // (MS-SMB2 3.2.4.1.5); waiting would only time out.
+            return Err(fail("the NEGOTIATE response granted no credits"));
         }
         let resp = NegotiateResponse::decode(&reply.bytes)
             .map_err(|e| fail(format!("negotiate response: {e}")))?;

@@ -4,4 +4,5 @@
 
 pub mod client;
 pub mod load;
+pub mod ops;
 pub mod soak;

@@ -523,7 +523,7 @@ async fn validate_negotiate_mismatch_disconnects() {
     // middle would have made): the server must hang up (MS-SMB2 3.3.5.15.12).
     let input = ValidateNegotiateInfoRequest {
         capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION,
-        guid: Guid([0x7e; 16]),
+        guid: Guid(c.client_guid),
         security_mode: security_mode::SIGNING_ENABLED,
         dialects: U16List::from_values(&[dialect::SMB300]),
     };

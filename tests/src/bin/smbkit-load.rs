@@ -1,23 +1,38 @@
-//! `smbkit-load`: a pipelined SMB 3.1.1 load generator for benchmarks.
-//!
-//! Signs in, opens one file on a share and moves `--size-mib` MiB through it
-//! with `--depth` READs or WRITEs of `--io-kib` KiB in flight, signed or
-//! sealed, then prints one line:
-//! `bytes=… seconds=… mb_per_s=… max_in_flight=…`.
-//! Used by `cargo xtask bench server` against smbkitd and Samba alike.
+//! `smbkit-load`: an SMB 3.1.1 load generator for benchmarks, used by
+//! `cargo xtask bench server` against smbkitd and Samba alike. Each `--op`
+//! prints one line of `key=value` fields:
+//! - `write`, `read`: one file, `--size-mib` MiB moved with `--depth`
+//!   requests of `--io-kib` KiB in flight, signed or sealed:
+//!   `bytes=… seconds=… mb_per_s=… max_in_flight=…`;
+//! - `files`: `--files` files of 4 KiB created, stat'ed, listed and deleted
+//!   over `--connections` connections: `files=… create_s=… stat_s=…
+//!   list_s=… listed=… delete_s=…`;
+//! - `connect`: `--count` connection setups (negotiate, session setup, tree
+//!   connect), `--connections` at a time: `count=… seconds=… failed=…`;
+//! - `random`: `--connections` connections reading `--io-kib` KiB at random
+//!   offsets of the existing `--file` (`--size-mib` long) for `--seconds`:
+//!   `reads=… seconds=… p50_us=… p99_us=…`;
+//! - `hold`: `--connections` idle signed-in connections and `--handles`
+//!   open files, held for `--seconds`; prints `ready` once all are open.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use smbkit_tests::client::Client;
 use smbkit_tests::load::{Direction, sequential};
+use smbkit_tests::ops::{Account, connect_rate, hold, random_reads, small_files};
 use smbkit_wire::negotiate::{algorithm, dialect};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Op {
     Read,
     Write,
+    Files,
+    Connect,
+    Random,
+    Hold,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -66,6 +81,21 @@ struct Args {
     /// Seal every request with this cipher (otherwise sign).
     #[arg(long, value_enum)]
     encrypt: Option<CipherArg>,
+    /// Files for `files`.
+    #[arg(long, default_value_t = 10_000)]
+    files: usize,
+    /// Connections for `files`, `connect`, `random`, `hold`.
+    #[arg(long, default_value_t = 1)]
+    connections: usize,
+    /// Setups for `connect`.
+    #[arg(long, default_value_t = 1000)]
+    count: usize,
+    /// Seconds for `random` and `hold`.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Open files for `hold`.
+    #[arg(long, default_value_t = 0)]
+    handles: usize,
 }
 
 fn main() -> ExitCode {
@@ -93,6 +123,67 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: &Args) -> std::io::Result<String> {
+    let account = Account {
+        addr: args.addr,
+        user: args.user.clone(),
+        password: args.password.clone(),
+        share: args.share.clone(),
+    };
+    match args.op {
+        Op::Read | Op::Write => {}
+        Op::Files => {
+            let r = small_files(&account, "smallfiles", args.files, args.connections).await?;
+            return Ok(format!(
+                "files={} create_s={:.6} stat_s={:.6} list_s={:.6} listed={} delete_s={:.6}",
+                r.files,
+                r.create.as_secs_f64(),
+                r.stat.as_secs_f64(),
+                r.list.as_secs_f64(),
+                r.listed,
+                r.delete.as_secs_f64()
+            ));
+        }
+        Op::Connect => {
+            let (took, failed) = connect_rate(&account, args.count, args.connections).await?;
+            return Ok(format!(
+                "count={} seconds={:.6} failed={failed}",
+                args.count,
+                took.as_secs_f64()
+            ));
+        }
+        Op::Random => {
+            let r = random_reads(
+                &account,
+                &args.file,
+                args.size_mib.saturating_mul(1 << 20),
+                args.io_kib.saturating_mul(1024),
+                args.connections,
+                Duration::from_secs(args.seconds),
+            )
+            .await?;
+            return Ok(format!(
+                "reads={} seconds={:.6} p50_us={} p99_us={}",
+                r.reads,
+                r.elapsed.as_secs_f64(),
+                r.p50.as_micros(),
+                r.p99.as_micros()
+            ));
+        }
+        Op::Hold => {
+            hold(
+                &account,
+                args.connections,
+                args.handles,
+                Duration::from_secs(args.seconds),
+                || {
+                    println!("ready");
+                    let _ = std::io::Write::flush(&mut std::io::stdout());
+                },
+            )
+            .await?;
+            return Ok("done".to_owned());
+        }
+    }
     let mut client = Client::connect(args.addr).await?;
     if let Some(cipher) = args.encrypt {
         client.ciphers = vec![match cipher {
@@ -115,13 +206,13 @@ async fn run(args: &Args) -> std::io::Result<String> {
     // OVERWRITE_IF (5) for a write run, OPEN (1) for a read run.
     let disposition = match args.op {
         Op::Write => 5,
-        Op::Read => 1,
+        _ => 1,
     };
     let created = client.create(tree, &args.file, disposition).await?;
     let file = Client::file_id(&created)?;
     let direction = match args.op {
-        Op::Read => Direction::Read,
         Op::Write => Direction::Write,
+        _ => Direction::Read,
     };
     let total = args.size_mib.saturating_mul(1 << 20);
     let io = args.io_kib.saturating_mul(1024);

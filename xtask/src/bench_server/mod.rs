@@ -24,6 +24,7 @@ use crate::net::{free_ports, wait_listening};
 mod load;
 mod report;
 mod servers;
+mod small;
 
 use load::{LoadOp, build_generator, load_protections, load_transfer};
 pub use report::replace_section;
@@ -170,10 +171,18 @@ fn bench(rounds: usize, size_mib: u64) -> Result<(), String> {
 
     let said = logs.join("smbclient.out");
     let mut samples: Vec<Sample> = Vec::new();
+    let mut metrics: Vec<small::Metric> = Vec::new();
     for protection in [Protection::Sign, Protection::Encrypt] {
         let samba = Samba::start(&scratch.0, samba_port, protection, &logs)?;
         if let Protection::Encrypt = protection {
             samba.check_cipher()?;
+        }
+        if let Protection::Sign = protection {
+            for server in [&smbkitd as &dyn Server, &samba] {
+                println!("    memory per connection and per handle {}", server.name());
+                small::memory(&generator, server, &mut metrics)
+                    .map_err(|e| format!("{e}\n{}", server.log_tail(30)))?;
+            }
         }
         // One untimed put to each server first: the first write of a run
         // into a fresh tmpfs directory is several times slower than the
@@ -206,6 +215,18 @@ fn bench(rounds: usize, size_mib: u64) -> Result<(), String> {
                 }
             }
         }
+        if let Protection::Sign = protection {
+            for round in 1..=rounds {
+                for server in [&smbkitd as &dyn Server, &samba] {
+                    println!(
+                        "    small operations round {round}/{rounds} {}",
+                        server.name()
+                    );
+                    small::measure(&generator, server, &mut metrics)
+                        .map_err(|e| format!("{e}\n{}", server.log_tail(30)))?;
+                }
+            }
+        }
         for &load in load_protections(protection) {
             for round in 1..=rounds {
                 for server in [&smbkitd as &dyn Server, &samba] {
@@ -229,7 +250,11 @@ fn bench(rounds: usize, size_mib: u64) -> Result<(), String> {
     }
     drop(smbkitd);
 
-    let table = table(&samples, bytes);
+    let table = format!(
+        "{}\n{}",
+        table(&samples, bytes),
+        small::metrics_table(&mut metrics)
+    );
     println!("\n{table}");
     let command = format!("cargo xtask bench server --rounds {rounds} --size-mib {size_mib}");
     let section = section(&table, rounds, size_mib, &command)?;

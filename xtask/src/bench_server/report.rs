@@ -103,6 +103,18 @@ pub(super) fn section(
          time runs from the first request to the last response; smbclient, by contrast, waits for\n\
          each WRITE before sending the next. smbkitd offers all four ciphers here; Samba runs with\n\
          `server smb encrypt = desired` and its default cipher list for these rows.\n\n\
+         The second table also comes from `smbkit-load`, signed, under the `sign` configuration:\n\
+         10,000 files of 4 KiB created (create, write, close), stat'ed (open for attributes, close\n\
+         with POSTQUERY_ATTRIB), listed (FileIdBothDirectoryInformation, 64 KiB responses) and\n\
+         deleted (open with DELETE_ON_CLOSE, close) over 4 connections; 2,000 connection setups\n\
+         (TCP connect, negotiate, NTLMv2 session setup, tree connect), 2 at a time; 256\n\
+         connections each reading 4 KiB at random offsets of a 64 MiB file, one READ at a time,\n\
+         for 10 s (reads/s, and the 99th percentile latency of one READ); and the growth of the\n\
+         server's proportional set size (PSS, from /proc/PID/smaps_rollup, summed over Samba's\n\
+         processes) with 100 idle signed-in connections (per connection) and with 1,000 open\n\
+         files on one connection (per handle), measured once, first thing, on servers that have\n\
+         served nothing yet. Ratio above 1 favours smbkitd (for latency and\n\
+         memory it is Samba / smbkitd).\n\n\
          - machine: {machine}\n\
          - Samba: smbd {smbd}, smbclient {smbclient}\n\n\
          {table}"

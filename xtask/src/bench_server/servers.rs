@@ -15,6 +15,8 @@ pub(super) trait Server {
     /// `children` is what `children_now` said before the connection.
     fn settle(&self, children: usize);
     fn log_tail(&self, lines: usize) -> String;
+    /// The server's processes: the main one and, for Samba, its children.
+    fn pids(&self) -> Vec<u32>;
 }
 
 /// smbkitd, killed on drop.
@@ -98,6 +100,9 @@ impl Server for Smbkitd {
     }
     fn children_now(&self) -> usize {
         0
+    }
+    fn pids(&self) -> Vec<u32> {
+        vec![self.child.id()]
     }
     fn settle(&self, _children: usize) {
         // The connection's work happens in this process; give its tasks a
@@ -333,6 +338,11 @@ impl Server for Samba {
     }
     fn children_now(&self) -> usize {
         self.children().len()
+    }
+    fn pids(&self) -> Vec<u32> {
+        let mut all = vec![self.child.id()];
+        all.extend(self.children());
+        all
     }
     fn settle(&self, children: usize) {
         // The connection's child is counted in cutime + cstime once it has
