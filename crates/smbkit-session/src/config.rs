@@ -209,12 +209,15 @@ pub struct Config {
     pub auth: AcceptorConfig,
     /// Disk shares (IPC$ is implicit).
     pub shares: Vec<Share>,
+    /// The most credits a client may hold at once (MS-SMB2 3.3.1.1);
+    /// default [`DEFAULT_MAX_CREDITS`](crate::credits::DEFAULT_MAX_CREDITS).
+    pub max_credits: u16,
 }
 
 impl Config {
     /// Safe defaults with this ServerGuid: dialects 2.0.2 … 3.1.1, signing
     /// required, encryption enabled (AES-128-GCM first), GMAC signing first,
-    /// guest off, 8 MiB limits, NTLM as computer `SMBKIT`, no disk shares.
+    /// guest off, 8 MiB limits, 8192 credits, NTLM as computer `SMBKIT`, no disk shares.
     #[must_use]
     pub fn new(server_guid: [u8; 16]) -> Config {
         Config {
@@ -240,6 +243,7 @@ impl Config {
             max_transact_size: DEFAULT_MAX_SIZE,
             auth: AcceptorConfig::new(NtlmConfig::standalone("smbkit")),
             shares: Vec::new(),
+            max_credits: crate::credits::DEFAULT_MAX_CREDITS,
         }
     }
 }

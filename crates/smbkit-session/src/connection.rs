@@ -145,12 +145,13 @@ impl Connection {
         config: Arc<Config>,
         credentials: Arc<dyn CredentialStore + Send + Sync>,
     ) -> Connection {
+        let window = CreditWindow::new(config.max_credits);
         Connection {
             config,
             credentials,
             negotiate: NegotiateState::Fresh,
             preauth: PreauthIntegrity::new(),
-            window: CreditWindow::new(),
+            window,
             sessions: HashMap::new(),
         }
     }

@@ -160,7 +160,9 @@ fn credits_and_message_ids() {
     assert!(r.header.credits >= 1);
     let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
     assert_eq!(r.header.credits, 64, "CreditRequest honoured");
-    assert!(c.conn.credits_outstanding() <= 512);
+    assert!(
+        c.conn.credits_outstanding() <= u64::from(smbkit_session::credits::DEFAULT_MAX_CREDITS)
+    );
     // Replay of a used MessageId: disconnect.
     let mid = c.next_mid - 1;
     let msg = c.finish(message(
@@ -193,4 +195,33 @@ fn credits_and_message_ids() {
     read.resize(49, 0);
     let (_, r) = c.request(Command::READ, tid, &read).unwrap();
     assert_eq!(r.header.status, NtStatus::INVALID_PARAMETER);
+}
+
+#[test]
+fn the_credit_maximum_is_configurable() {
+    // The default grants a client asking for 65535 the 8192 Windows and
+    // Samba grant (smbtorture smb2.credits.*).
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let held = c.conn.credits_outstanding();
+    let mut h = header(Command::ECHO, c.mid(), c.session_id, 0);
+    h.credits = u16::MAX;
+    let out = c
+        .exchange(c.finish(message(&h, &echo_body())))
+        .unwrap()
+        .unwrap();
+    let granted = u64::from(c.open(out).1[0].header.credits);
+    assert_eq!(held - 1 + granted, 8192, "8192 held in all");
+    assert_eq!(c.conn.credits_outstanding(), 8192);
+    // A smaller configured maximum is honoured.
+    let mut cfg = config();
+    cfg.max_credits = 100;
+    let mut c = Client::new(connection(cfg));
+    c.negotiate(&[0x0311], &[], &[]);
+    c.session_setup("alice", "correct horse", true);
+    let mut h = header(Command::ECHO, c.mid(), c.session_id, 0);
+    h.credits = u16::MAX;
+    c.exchange(c.finish(message(&h, &echo_body())))
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.conn.credits_outstanding(), 100);
 }
