@@ -9,10 +9,14 @@
 //!   `docs/performance.md`.
 //! - `cargo xtask bench server`: smbkitd against Samba's smbd on loopback
 //!   through smbclient, written to `docs/performance.md`.
+//! - `cargo xtask conformance [--suite NAME]…`: smbtorture's suites against
+//!   smbkitd and against Samba in the same run, written to
+//!   `docs/compatibility.md` and `target/conformance.tsv`.
 
 mod bench;
 mod bench_server;
 mod cmd;
+mod conformance;
 mod net;
 mod peers;
 mod soak;
@@ -28,6 +32,12 @@ commands:
   test            install missing test tools, then fmt check, clippy -D warnings,
                   cargo-deny (licences, bans, sources) and all tests
   smbtorture      only the smbtorture conformance run (tests/smbtorture/)
+  conformance [--suite NAME]... [--timeout SECS]
+                  smbtorture suites against smbkitd and a Samba smbd started
+                  beside it (needs root; installs samba when missing); writes
+                  docs/compatibility.md (target/conformance.md with --suite)
+                  and target/conformance.tsv. About 15 minutes for all
+                  suites, so not part of `test`
   bench crypto    seal/unseal and signing benchmarks against the bare RustCrypto
                   primitives; prints a table and writes docs/performance.md
   soak [--minutes N] [--honest N] [--hostile N]
@@ -45,6 +55,7 @@ fn main() -> ExitCode {
         ["test", rest @ ..] => test::run(rest),
         ["bench", rest @ ..] => bench::run(rest),
         ["soak", rest @ ..] => soak::run(rest),
+        ["conformance", rest @ ..] => conformance::run(rest),
         ["smbtorture"] => peers::install_missing().and_then(|()| torture::run()),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");

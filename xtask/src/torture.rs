@@ -17,24 +17,28 @@ use std::time::{Duration, Instant};
 use crate::cmd::{cargo, step, target_dir, workspace_root};
 use crate::net::{free_ports, wait_listening};
 
-const USER: &str = "torture";
-const PASSWORD: &str = "Torture-Pass-1";
-const SHARE: &str = "share";
+/// The user smbtorture logs on as, and its password.
+pub const USER: &str = "torture";
+/// The password of [`USER`].
+pub const PASSWORD: &str = "Torture-Pass-1";
+/// The share smbtorture is pointed at (beside it, the read-only "noperm").
+pub const SHARE: &str = "share";
 /// A test that runs longer than this is killed and counts as failed.
 const TEST_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// What one smbtorture test came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+pub enum Outcome {
     Pass,
     Fail,
     Skip,
 }
 
 /// Kills the server when the step ends, whichever way it ends.
-struct Running {
-    child: Child,
+pub struct Running {
+    pub child: Child,
     share: PathBuf,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
 }
 
 impl Drop for Running {
@@ -55,18 +59,7 @@ pub fn run() -> Result<(), String> {
         ));
     }
 
-    step(
-        "cargo build smbkitd",
-        cargo().args([
-            "build",
-            "--locked",
-            "-p",
-            "smbkit-server",
-            "--bin",
-            "smbkitd",
-        ]),
-    )?;
-    let binary = target_dir()?.join("debug").join("smbkitd");
+    let binary = build_smbkitd()?;
     let server = start(&binary)?;
     let addr = server.addr;
 
@@ -78,7 +71,7 @@ pub fn run() -> Result<(), String> {
     let mut unexpected = Vec::new();
     let mut counts = BTreeMap::<&str, usize>::new();
     for test in &tests {
-        let (outcome, log) = run_one(addr, test, &output)?;
+        let (outcome, log) = run_one(addr, USER, PASSWORD, test, &output, TEST_TIMEOUT)?;
         let expected_failure = known.get(test);
         let verdict = match (outcome, expected_failure) {
             (Outcome::Pass, None) => "ok",
@@ -149,23 +142,42 @@ fn read_known(path: &Path) -> Result<BTreeMap<String, String>, String> {
     Ok(known)
 }
 
+/// Builds smbkitd (debug) and returns the binary's path.
+pub fn build_smbkitd() -> Result<PathBuf, String> {
+    step(
+        "cargo build smbkitd",
+        cargo().args([
+            "build",
+            "--locked",
+            "-p",
+            "smbkit-server",
+            "--bin",
+            "smbkitd",
+        ]),
+    )?;
+    Ok(target_dir()?.join("debug").join("smbkitd"))
+}
+
 /// The share lives on tmpfs where there is one (ext4 skews some
-/// conformance tests), else in the target directory.
-fn share_dir() -> Result<PathBuf, String> {
+/// conformance tests), else in the target directory. `tag` keeps the
+/// directories of servers that run side by side apart.
+pub fn share_dir(tag: &str) -> Result<PathBuf, String> {
     let base = if Path::new("/dev/shm").is_dir() {
         PathBuf::from("/dev/shm")
     } else {
         target_dir()?
     };
-    let dir = base.join(format!("smbkit-torture-{}", std::process::id()));
+    let dir = base.join(format!("smbkit-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     Ok(dir)
 }
 
-fn start(binary: &Path) -> Result<Running, String> {
+/// Starts smbkitd with the "share" and "noperm" shares on tmpfs and waits
+/// until it listens.
+pub fn start(binary: &Path) -> Result<Running, String> {
     let [port] = free_ports()?;
-    let share = share_dir()?;
+    let share = share_dir("torture")?;
     let log = target_dir()?.join("smbtorture-smbkitd.log");
     let log_file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     // smbtorture also connects to a share named "noperm", where its user
@@ -202,9 +214,17 @@ fn start(binary: &Path) -> Result<Running, String> {
     Ok(running)
 }
 
-/// Runs one smbtorture test; returns its outcome and its output. The output
-/// goes to a file, so a chatty test never blocks on a full pipe.
-fn run_one(addr: SocketAddr, test: &str, output: &Path) -> Result<(Outcome, String), String> {
+/// Runs one smbtorture test as `user`, killed after `timeout`; returns its
+/// outcome and its output. The output goes to a file, so a chatty test
+/// never blocks on a full pipe.
+pub fn run_one(
+    addr: SocketAddr,
+    user: &str,
+    password: &str,
+    test: &str,
+    output: &Path,
+    timeout: Duration,
+) -> Result<(Outcome, String), String> {
     let file = std::fs::File::create(output).map_err(|e| format!("{}: {e}", output.display()))?;
     let file_err = file
         .try_clone()
@@ -212,7 +232,7 @@ fn run_one(addr: SocketAddr, test: &str, output: &Path) -> Result<(Outcome, Stri
     let mut child = Command::new("smbtorture")
         .arg(format!("//{}/{SHARE}", addr.ip()))
         .args(["-p", &addr.port().to_string()])
-        .args(["-U", &format!("{USER}%{PASSWORD}")])
+        .args(["-U", &format!("{user}%{password}")])
         .args(["-T", "samba3"])
         .arg(test)
         .stdin(Stdio::null())
@@ -224,7 +244,7 @@ fn run_one(addr: SocketAddr, test: &str, output: &Path) -> Result<(Outcome, Stri
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > TEST_TIMEOUT => {
+            Ok(None) if started.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
@@ -235,7 +255,7 @@ fn run_one(addr: SocketAddr, test: &str, output: &Path) -> Result<(Outcome, Stri
     };
     let mut log = String::from_utf8_lossy(&std::fs::read(output).unwrap_or_default()).into_owned();
     let Some(status) = status else {
-        log.push_str("\n(killed after the time limit)");
+        log.push_str(&format!("\n{KILLED} ({} s)", timeout.as_secs()));
         return Ok((Outcome::Fail, log));
     };
     let failed = log
@@ -252,6 +272,9 @@ fn run_one(addr: SocketAddr, test: &str, output: &Path) -> Result<(Outcome, Stri
     };
     Ok((outcome, log))
 }
+
+/// The line `run_one` appends to the output of a test it had to kill.
+pub const KILLED: &str = "(killed after the time limit)";
 
 fn tail(log: &str, lines: usize) -> String {
     let all: Vec<&str> = log.lines().collect();
