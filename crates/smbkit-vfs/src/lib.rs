@@ -120,4 +120,56 @@ pub trait Vfs: Send + Sync + 'static {
 
     /// Volume size and identity.
     fn volume(&self) -> impl Future<Output = Result<VolumeInfo, VfsError>> + Send;
+
+    /// The security descriptor stored for the handle's object, as the
+    /// opaque bytes [`set_security`](Vfs::set_security) stored (a
+    /// self-relative descriptor; the storage does not read it), or `None`
+    /// when none is stored. The default: [`VfsError::NotSupported`].
+    fn security(
+        &self,
+        handle: Handle,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, VfsError>> + Send {
+        let _ = handle;
+        async { Err(VfsError::NotSupported("security descriptors")) }
+    }
+
+    /// The stored security descriptor of `path` (as [`security`](Vfs::security),
+    /// without opening it; follows symbolic links, confined to the share).
+    fn security_at(
+        &self,
+        path: &SmbPath,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, VfsError>> + Send {
+        let _ = path;
+        async { Err(VfsError::NotSupported("security descriptors")) }
+    }
+
+    /// Stores (`Some`) or forgets (`None`) the handle's security
+    /// descriptor, at most [`MAX_SECURITY_LEN`] bytes
+    /// ([`VfsError::InvalidParameter`] beyond). The default:
+    /// [`VfsError::NotSupported`].
+    fn set_security(
+        &self,
+        handle: Handle,
+        sd: Option<Vec<u8>>,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send {
+        let _ = (handle, sd);
+        async { Err(VfsError::NotSupported("security descriptors")) }
+    }
+
+    /// Reserves at least `size` bytes of storage for the file without
+    /// changing its end of file (the AllocationSize of a CREATE, or a
+    /// FileAllocationInformation that grows). The default:
+    /// [`VfsError::NotSupported`].
+    fn allocate(
+        &self,
+        handle: Handle,
+        size: u64,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send {
+        let _ = (handle, size);
+        async { Err(VfsError::NotSupported("allocation")) }
+    }
 }
+
+/// The largest security descriptor [`Vfs::set_security`] stores (64 KiB,
+/// the size limit of one Linux extended attribute).
+pub const MAX_SECURITY_LEN: usize = 65_536;

@@ -71,6 +71,10 @@ struct Node {
     attributes: DosAttributes,
     /// Still has a name in the tree.
     linked: bool,
+    /// The stored security descriptor (opaque bytes).
+    sd: Option<Vec<u8>>,
+    /// Bytes reserved by [`Vfs::allocate`] (reported when above the size).
+    reserved: u64,
     /// Open handles.
     opens: u64,
 }
@@ -116,6 +120,8 @@ impl Node {
             change: now,
             attributes,
             linked: true,
+            sd: None,
+            reserved: 0,
             opens: 0,
         }
     }
@@ -143,7 +149,10 @@ impl Node {
 
     fn info(&self, id: u64) -> FileInfo {
         let size = self.len();
-        let allocation_size = size.div_ceil(BLOCK).saturating_mul(BLOCK);
+        let allocation_size = size
+            .max(self.reserved)
+            .div_ceil(BLOCK)
+            .saturating_mul(BLOCK);
         FileInfo {
             file_id: id,
             size,
@@ -361,6 +370,7 @@ impl Vfs for MemFs {
                     }
                     let node = st.node_mut(id)?;
                     node.kind = Kind::File(Vec::new());
+                    node.reserved = 0;
                     node.touch();
                 } else if how.write && node.readonly() {
                     return Err(VfsError::AccessDenied);
@@ -497,7 +507,7 @@ impl Vfs for MemFs {
         if let Some(a) = info.attributes {
             node.attributes = a.intersection(DosAttributes::SETTABLE);
         }
-        node.change = FileTime::now();
+        node.change = info.change_time.unwrap_or_else(FileTime::now);
         Ok(())
     }
 
@@ -643,5 +653,48 @@ impl Vfs for MemFs {
             fs_name: self.opts.fs_name.clone(),
             serial: self.opts.serial,
         })
+    }
+
+    async fn security(&self, handle: Handle) -> Result<Option<Vec<u8>>, VfsError> {
+        let st = self.lock();
+        let h = st.handle(handle)?;
+        Ok(st.node(h.node)?.sd.clone())
+    }
+
+    async fn security_at(&self, path: &SmbPath) -> Result<Option<Vec<u8>>, VfsError> {
+        let st = self.lock();
+        match st.resolve(path, self.opts.case_insensitive)?.0 {
+            Found::Existing { id, .. } => Ok(st.node(id)?.sd.clone()),
+            Found::Missing { .. } => Err(VfsError::NotFound),
+        }
+    }
+
+    async fn set_security(&self, handle: Handle, sd: Option<Vec<u8>>) -> Result<(), VfsError> {
+        if sd
+            .as_ref()
+            .is_some_and(|sd| sd.len() > crate::MAX_SECURITY_LEN)
+        {
+            return Err(VfsError::InvalidParameter("security descriptor too large"));
+        }
+        let mut st = self.lock();
+        let h = st.handle(handle)?;
+        let node = st.node_mut(h.node)?;
+        node.sd = sd;
+        node.change = FileTime::now();
+        Ok(())
+    }
+
+    async fn allocate(&self, handle: Handle, size: u64) -> Result<(), VfsError> {
+        let capacity = self.opts.capacity;
+        let mut st = self.lock();
+        let h = st.writable_file(handle)?;
+        let node = st.node(h.node)?;
+        let current = node.len().max(node.reserved);
+        if size <= current {
+            return Ok(());
+        }
+        st.check_capacity(current, size, capacity)?;
+        st.node_mut(h.node)?.reserved = size;
+        Ok(())
     }
 }

@@ -450,9 +450,10 @@ pub struct SetInfo {
     pub last_access_time: Option<FileTime>,
     /// New last write time.
     pub last_write_time: Option<FileTime>,
-    /// New change time. Unix cannot set a ctime, so this is accepted and
-    /// ignored by every implementation (the kernel, or `MemFs`, sets it to
-    /// the time of the change itself).
+    /// New change time. Unix cannot set a ctime, so the value is kept
+    /// beside the object and reported until the data next changes (a write
+    /// or a new size); without it, the change time is the time of the
+    /// change itself.
     pub change_time: Option<FileTime>,
     /// New attributes; only [`DosAttributes::SETTABLE`] bits are kept
     /// (`NORMAL` alone clears them all).

@@ -164,12 +164,23 @@ async fn dos_xattr_format() {
     fs.close(o.handle).await.unwrap();
     let mut buf = [0u8; 64];
     let n = rustix::fs::getxattr(s.share().join("f"), "user.smbkit.dos", &mut buf).unwrap();
+    // Version 2: attributes, creation, no set change time (0), the mtime.
+    assert_eq!(n, 29);
     assert_eq!(
-        &buf[..n],
+        &buf[..21],
         [
-            1, 0x06, 0, 0, 0, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0xDA, 0x01
+            2, 0x06, 0, 0, 0, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0xDA, 0x01, 0, 0, 0, 0, 0, 0, 0,
+            0
         ]
     );
+    // The security descriptor lives in its own xattr, byte for byte.
+    let o = fs.open(&p("f"), OpenHow::read()).await.unwrap();
+    fs.set_security(o.handle, Some(vec![1, 0, 4, 0x80]))
+        .await
+        .unwrap();
+    fs.close(o.handle).await.unwrap();
+    let n = rustix::fs::getxattr(s.share().join("f"), "user.smbkit.sd", &mut buf).unwrap();
+    assert_eq!(&buf[..n], [1, 0, 4, 0x80]);
     // A value written by someone else is honoured as documented.
     let mine = [1u8, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     rustix::fs::setxattr(

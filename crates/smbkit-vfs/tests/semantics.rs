@@ -313,12 +313,17 @@ mod cases {
             (i.creation_time, i.last_access_time, i.last_write_time),
             (c, acc, w)
         );
-        assert_ne!(i.change_time, FileTime(5), "change time is not settable");
+        assert_eq!(i.change_time, FileTime(5), "a set change time is kept");
         fs.close(o.handle).await.unwrap();
         let s = fs.stat(&p("t")).await.unwrap();
         assert_eq!(
-            (s.creation_time, s.last_access_time, s.last_write_time),
-            (c, acc, w)
+            (
+                s.creation_time,
+                s.last_access_time,
+                s.last_write_time,
+                s.change_time
+            ),
+            (c, acc, w, FileTime(5))
         );
         // Only the given fields change.
         let o = fs
@@ -349,7 +354,44 @@ mod cases {
             i.last_write_time
         );
         assert_eq!(i.creation_time, c2);
+        // ... and the change time too (the set one is forgotten).
+        assert!(i.change_time.0 + slack > before.0, "{:?}", i.change_time);
         fs.close(o.handle).await.unwrap();
+    }
+
+    pub async fn security_and_allocation<V: Vfs>(fs: &V) {
+        let o = fs.open(&p("sd"), OpenHow::create_file()).await.unwrap();
+        assert_eq!(fs.security(o.handle).await.unwrap(), None);
+        assert_eq!(fs.security_at(&p("sd")).await.unwrap(), None);
+        let sd = vec![1u8, 0, 4, 0x80, 9, 9, 9];
+        fs.set_security(o.handle, Some(sd.clone())).await.unwrap();
+        assert_eq!(fs.security(o.handle).await.unwrap(), Some(sd.clone()));
+        assert_eq!(fs.security_at(&p("SD")).await.unwrap(), Some(sd.clone()));
+        let big = vec![0u8; smbkit_vfs::MAX_SECURITY_LEN + 1];
+        assert_eq!(
+            status(fs.set_security(o.handle, Some(big)).await),
+            NtStatus::INVALID_PARAMETER
+        );
+        fs.set_security(o.handle, None).await.unwrap();
+        assert_eq!(fs.security(o.handle).await.unwrap(), None);
+        fs.set_security(o.handle, None).await.unwrap();
+        assert_eq!(
+            status(fs.security_at(&p("missing")).await),
+            NtStatus::OBJECT_NAME_NOT_FOUND
+        );
+        // Reserving space shows in the allocation size, not the size.
+        fs.allocate(o.handle, 1 << 20).await.unwrap();
+        let i = fs.info(o.handle).await.unwrap();
+        assert_eq!((i.size, i.allocation_size), (0, 1 << 20));
+        fs.close(o.handle).await.unwrap();
+        let d = fs.open(&p("dsd"), OpenHow::create_dir()).await.unwrap();
+        fs.set_security(d.handle, Some(sd.clone())).await.unwrap();
+        assert_eq!(fs.security_at(&p("dsd")).await.unwrap(), Some(sd));
+        assert_eq!(
+            status(fs.allocate(d.handle, 10).await),
+            NtStatus::FILE_IS_A_DIRECTORY
+        );
+        fs.close(d.handle).await.unwrap();
     }
 
     pub async fn listing<V: Vfs>(fs: &V) {
@@ -557,6 +599,7 @@ suite!(
     case_insensitive,
     attributes,
     times,
+    security_and_allocation,
     listing,
     rename,
     remove,

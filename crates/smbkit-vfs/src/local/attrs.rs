@@ -1,5 +1,6 @@
-//! DOS attributes and creation time in the `user.smbkit.dos` xattr, and
-//! the [`FileInfo`] built from metadata and that xattr.
+//! DOS attributes, creation time and a set change time in the
+//! `user.smbkit.dos` xattr, the security descriptor in `user.smbkit.sd`,
+//! and the [`FileInfo`] built from metadata and the xattr.
 
 use std::io;
 use std::os::fd::BorrowedFd;
@@ -14,41 +15,72 @@ use crate::types::{DosAttributes, FileInfo, FileTime};
 
 /// Name of the extended attribute holding DOS attributes and creation time.
 pub const DOS_XATTR: &str = "user.smbkit.dos";
-/// Version byte of the [`DOS_XATTR`] format.
-const XATTR_VERSION: u8 = 1;
+/// Name of the extended attribute holding the security descriptor (the
+/// opaque bytes given to `set_security`).
+pub const SD_XATTR: &str = "user.smbkit.sd";
+/// Version byte of the [`DOS_XATTR`] format written now.
+const XATTR_VERSION: u8 = 2;
 
 /// Stored DOS information (the [`DOS_XATTR`] value).
 ///
-/// Format, 13 bytes: `version: u8 = 1`, `attributes: u32 LE` (only
-/// [`DosAttributes::SETTABLE`] bits), `creation: u64 LE` (FILETIME; 0 = not
-/// stored). Other versions or lengths are ignored as if absent.
+/// Format version 2, 29 bytes: `version: u8 = 2`, `attributes: u32 LE`
+/// (only [`DosAttributes::SETTABLE`] bits), `creation: u64 LE` (FILETIME;
+/// 0 = not stored), `change: u64 LE` (a change time a client set; 0 =
+/// none), `change_mtime: u64 LE` (the mtime when it was set: the set
+/// change time is reported while the mtime is still this). Version 1 is
+/// the first 13 bytes alone. Other versions or lengths are ignored as if
+/// absent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct DosXattr {
     pub(super) attributes: DosAttributes,
     pub(super) creation: FileTime,
+    pub(super) change: FileTime,
+    pub(super) change_mtime: FileTime,
 }
 
 impl DosXattr {
-    pub(super) fn encode(self) -> [u8; 13] {
-        let mut out = [0u8; 13];
+    /// Attributes and creation time, no set change time.
+    pub(super) fn new(attributes: DosAttributes, creation: FileTime) -> DosXattr {
+        DosXattr {
+            attributes,
+            creation,
+            change: FileTime(0),
+            change_mtime: FileTime(0),
+        }
+    }
+
+    pub(super) fn encode(self) -> [u8; 29] {
+        let mut out = [0u8; 29];
         let (v, rest) = out.split_at_mut(1);
-        let (a, c) = rest.split_at_mut(4);
+        let (a, rest) = rest.split_at_mut(4);
+        let (c, rest) = rest.split_at_mut(8);
+        let (ch, cm) = rest.split_at_mut(8);
         v.copy_from_slice(&[XATTR_VERSION]);
         a.copy_from_slice(&self.attributes.0.to_le_bytes());
         c.copy_from_slice(&self.creation.0.to_le_bytes());
+        ch.copy_from_slice(&self.change.0.to_le_bytes());
+        cm.copy_from_slice(&self.change_mtime.0.to_le_bytes());
         out
     }
 
     fn decode(b: &[u8]) -> Option<DosXattr> {
+        let u64_at = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
         let (&version, rest) = b.split_first()?;
-        if version != XATTR_VERSION || rest.len() != 12 {
-            return None;
-        }
-        let (a, c) = rest.split_at_checked(4)?;
+        let (head, tail) = match (version, rest.len()) {
+            (1, 12) | (2, 28) => rest.split_at_checked(12)?,
+            _ => return None,
+        };
+        let (a, c) = head.split_at_checked(4)?;
+        let (change, change_mtime) = match tail.split_at_checked(8) {
+            Some((ch, cm)) if !tail.is_empty() => (u64_at(ch)?, u64_at(cm)?),
+            _ => (0, 0),
+        };
         Some(DosXattr {
             attributes: DosAttributes(u32::from_le_bytes(a.try_into().ok()?))
                 .intersection(DosAttributes::SETTABLE),
-            creation: FileTime(u64::from_le_bytes(c.try_into().ok()?)),
+            creation: FileTime(u64_at(c)?),
+            change: FileTime(change),
+            change_mtime: FileTime(change_mtime),
         })
     }
 }
@@ -75,11 +107,46 @@ impl Inner {
         }
     }
 
+    /// The stored security descriptor of `fd`; `None` when none is stored
+    /// (or the file system keeps no xattrs).
+    pub(super) fn read_sd(&self, fd: BorrowedFd<'_>) -> Result<Option<Vec<u8>>, VfsError> {
+        let mut buf = vec![0u8; crate::MAX_SECURITY_LEN];
+        match rustix::fs::fgetxattr(fd, SD_XATTR, &mut buf) {
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(Some(buf))
+            }
+            Err(rustix::io::Errno::NODATA | rustix::io::Errno::OPNOTSUPP) => Ok(None),
+            Err(e) => Err(io::Error::from(e).into()),
+        }
+    }
+
+    /// Stores or removes the security descriptor of `fd`.
+    pub(super) fn write_sd(&self, fd: BorrowedFd<'_>, sd: Option<&[u8]>) -> Result<(), VfsError> {
+        let r = match sd {
+            Some(sd) => rustix::fs::fsetxattr(fd, SD_XATTR, sd, XattrFlags::empty()),
+            None => match rustix::fs::fremovexattr(fd, SD_XATTR) {
+                Err(rustix::io::Errno::NODATA) => Ok(()),
+                r => r,
+            },
+        };
+        match r {
+            Ok(()) => Ok(()),
+            Err(rustix::io::Errno::OPNOTSUPP) => Err(VfsError::NotSupported(
+                "this file system keeps no extended attributes",
+            )),
+            Err(e) => Err(io::Error::from(e).into()),
+        }
+    }
+
     fn build_info(&self, meta: &Metadata, x: Option<DosXattr>, name: &str) -> FileInfo {
         let is_dir = meta.is_dir();
         let time = |s: i64, ns: i64| FileTime::from_unix(s, u32::try_from(ns).unwrap_or(0));
         let mtime = time(meta.mtime(), meta.mtime_nsec());
-        let ctime = time(meta.ctime(), meta.ctime_nsec());
+        let mut ctime = time(meta.ctime(), meta.ctime_nsec());
+        if let Some(x) = x.filter(|x| x.change.0 != 0 && x.change_mtime == mtime) {
+            ctime = x.change;
+        }
         let creation = match x.map(|x| x.creation).filter(|c| c.0 != 0) {
             Some(c) => c,
             None => meta
@@ -158,20 +225,35 @@ mod tests {
 
     #[test]
     fn xattr_format_round_trip() {
-        let x = DosXattr {
-            attributes: DosAttributes::HIDDEN | DosAttributes::ARCHIVE,
-            creation: FileTime(0x01D9_0000_1234_5678),
-        };
+        let x = DosXattr::new(
+            DosAttributes::HIDDEN | DosAttributes::ARCHIVE,
+            FileTime(0x01D9_0000_1234_5678),
+        );
         let b = x.encode();
         assert_eq!(
-            b,
-            [1, 0x22, 0, 0, 0, 0x78, 0x56, 0x34, 0x12, 0, 0, 0xD9, 0x01]
+            b[..13],
+            [2, 0x22, 0, 0, 0, 0x78, 0x56, 0x34, 0x12, 0, 0, 0xD9, 0x01]
         );
+        assert_eq!(b[13..], [0; 16]);
         assert_eq!(DosXattr::decode(&b), Some(x));
-        assert_eq!(DosXattr::decode(&b[..12]), None);
-        let mut v2 = b;
-        v2[0] = 2;
-        assert_eq!(DosXattr::decode(&v2), None);
+        assert_eq!(DosXattr::decode(&b[..28]), None);
+        // Version 1: the first 13 bytes, no change time.
+        let mut v1 = [0u8; 13];
+        v1.copy_from_slice(&b[..13]);
+        v1[0] = 1;
+        assert_eq!(DosXattr::decode(&v1), Some(x));
+        let mut v3 = b;
+        v3[0] = 3;
+        assert_eq!(DosXattr::decode(&v3), None);
+        // A set change time and its mtime.
+        let y = DosXattr {
+            change: FileTime(7),
+            change_mtime: FileTime(0x0102),
+            ..x
+        };
+        let b = y.encode();
+        assert_eq!(b[13..], [7, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(DosXattr::decode(&b), Some(y));
         assert_eq!(DosXattr::decode(&[]), None);
         // Bits outside SETTABLE are dropped on read.
         let mut odd = b;

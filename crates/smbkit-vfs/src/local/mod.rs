@@ -257,10 +257,7 @@ impl Inner {
             Obj::File(self.root.open_with(&rel, &o)?)
         };
         self.cache_created(parent, name);
-        let x = DosXattr {
-            attributes: DosAttributes::initial(name, is_dir),
-            creation: FileTime::now(),
-        };
+        let x = DosXattr::new(DosAttributes::initial(name, is_dir), FileTime::now());
         self.write_xattr(obj.fd(), x)?;
         Ok(LocalHandle {
             obj,

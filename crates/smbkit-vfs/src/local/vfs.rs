@@ -9,7 +9,7 @@ use rustix::fs::{Timespec, Timestamps, UTIME_OMIT};
 
 use super::attrs::DosXattr;
 use super::names::Found;
-use super::{LocalFs, Obj, lock, name_of};
+use super::{Inner, LocalFs, Obj, lock, name_of};
 use crate::mem::fold;
 use crate::types::{
     DirEntry, Disposition, DosAttributes, FileInfo, FileTime, Handle, OpenAction, OpenHow, Opened,
@@ -164,9 +164,17 @@ impl Vfs for LocalFs {
                 };
                 rustix::fs::futimens(fd, &ts).map_err(io::Error::from)?;
             }
-            if info.creation_time.is_some() || info.attributes.is_some() {
+            let stored = inner.read_xattr(fd);
+            let had_change = stored.is_some_and(|s| s.change.0 != 0);
+            if info.creation_time.is_some()
+                || info.attributes.is_some()
+                || info.change_time.is_some()
+                || had_change
+            {
                 let current = inner.handle_info(&h)?;
-                let stored = inner.read_xattr(fd);
+                let mtime = h.obj.metadata().map_or(FileTime(0), |m| {
+                    FileTime::from_unix(m.mtime(), u32::try_from(m.mtime_nsec()).unwrap_or(0))
+                });
                 let x = DosXattr {
                     attributes: info
                         .attributes
@@ -177,6 +185,10 @@ impl Vfs for LocalFs {
                         .creation_time
                         .or(stored.map(|s| s.creation))
                         .unwrap_or(current.creation_time),
+                    // A metadata change without a change time drops the
+                    // one set before (the change time is now).
+                    change: info.change_time.unwrap_or(FileTime(0)),
+                    change_mtime: mtime,
                 };
                 inner.write_xattr(fd, x)?;
             }
@@ -313,6 +325,66 @@ impl Vfs for LocalFs {
         self.run(move |_| {
             drop(h);
             Ok(())
+        })
+        .await
+    }
+
+    async fn security(&self, handle: Handle) -> Result<Option<Vec<u8>>, VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |inner| inner.read_sd(h.obj.fd())).await
+    }
+
+    async fn security_at(&self, path: &SmbPath) -> Result<Option<Vec<u8>>, VfsError> {
+        let path = path.clone();
+        self.run(move |inner| match inner.resolve(&path)? {
+            Found::Existing(rel) => {
+                let meta = if rel.as_os_str().is_empty() {
+                    inner.root.dir_metadata()?
+                } else {
+                    inner.root.metadata(&rel)?
+                };
+                if !meta.is_dir() && !meta.is_file() {
+                    return Err(VfsError::AccessDenied);
+                }
+                let obj = Inner::open_for_meta(&inner.root, &rel, meta.is_dir())?;
+                inner.read_sd(obj.fd())
+            }
+            Found::Missing { .. } => Err(VfsError::NotFound),
+        })
+        .await
+    }
+
+    async fn set_security(&self, handle: Handle, sd: Option<Vec<u8>>) -> Result<(), VfsError> {
+        if sd
+            .as_ref()
+            .is_some_and(|sd| sd.len() > crate::MAX_SECURITY_LEN)
+        {
+            return Err(VfsError::InvalidParameter("security descriptor too large"));
+        }
+        let h = self.handle(handle)?;
+        self.run(move |inner| inner.write_sd(h.obj.fd(), sd.as_deref()))
+            .await
+    }
+
+    async fn allocate(&self, handle: Handle, size: u64) -> Result<(), VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |_| {
+            let Obj::File(f) = &h.obj else {
+                return Err(VfsError::IsADirectory);
+            };
+            if !h.write {
+                return Err(VfsError::AccessDenied);
+            }
+            if size == 0 {
+                return Ok(());
+            }
+            match rustix::fs::fallocate(f, rustix::fs::FallocateFlags::KEEP_SIZE, 0, size) {
+                Ok(()) => Ok(()),
+                Err(rustix::io::Errno::OPNOTSUPP) => Err(VfsError::NotSupported(
+                    "this file system cannot preallocate",
+                )),
+                Err(e) => Err(io::Error::from(e).into()),
+            }
         })
         .await
     }
