@@ -3,8 +3,10 @@
 #![warn(missing_docs)]
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+mod locks;
 mod share;
 mod table;
 
+pub use locks::{Io, LockError, LockRange, LockSpec, LockTable, Waiter};
 pub use share::{Access, ShareMode, conflicts};
 pub use table::{Closed, FileKey, Open, OpenId, OpenTable, Owner, StateError};
