@@ -507,7 +507,9 @@ impl Vfs for MemFs {
         if let Some(a) = info.attributes {
             node.attributes = a.intersection(DosAttributes::SETTABLE);
         }
-        node.change = info.change_time.unwrap_or_else(FileTime::now);
+        if let Some(t) = info.change_time {
+            node.change = t;
+        }
         Ok(())
     }
 

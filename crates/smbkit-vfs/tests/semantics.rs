@@ -345,6 +345,7 @@ mod cases {
             (i.creation_time, i.last_access_time, i.last_write_time),
             (c2, acc, w)
         );
+        assert_eq!(i.change_time, FileTime(5), "kept through other changes");
         // A write moves the write time to now.
         fs.write_at(o.handle, 0, b"x").await.unwrap();
         let i = fs.info(o.handle).await.unwrap();

@@ -185,9 +185,13 @@ impl Vfs for LocalFs {
                         .creation_time
                         .or(stored.map(|s| s.creation))
                         .unwrap_or(current.creation_time),
-                    // A metadata change without a change time drops the
-                    // one set before (the change time is now).
-                    change: info.change_time.unwrap_or(FileTime(0)),
+                    // A set change time stays until the data changes.
+                    change: info
+                        .change_time
+                        .or(stored
+                            .filter(|s| s.change_mtime == mtime && info.last_write_time.is_none())
+                            .map(|s| s.change))
+                        .unwrap_or(FileTime(0)),
                     change_mtime: mtime,
                 };
                 inner.write_xattr(fd, x)?;
