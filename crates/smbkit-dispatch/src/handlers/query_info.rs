@@ -162,7 +162,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     match req.info_type {
         info_type::FILE => file_class(server, call, &open, &req).await,
         info_type::FILESYSTEM => query_fs::answer(server, &open, &req).await,
-        info_type::SECURITY => security::answer(call, &open, &req),
+        info_type::SECURITY => security::answer(server, call, &open, &req).await,
         info_type::QUOTA => Err(NtStatus::NOT_SUPPORTED),
         _ => Err(NtStatus::INVALID_PARAMETER),
     }

@@ -1,101 +1,64 @@
-//! QUERY_INFO for security descriptors (MS-SMB2 3.3.5.20.3, MS-DTYP
-//! 2.4.6): a minimal self-relative descriptor, the blocks in canonical
-//! order (owner, group, DACL) and only those asked for.
+//! Security descriptors: QUERY_INFO and SET_INFO of the SECURITY class
+//! (MS-SMB2 3.3.5.20.3 and 3.3.5.21.3), the `SecD` create context, and the
+//! access a stored descriptor grants ([`sd`] holds the codec and the
+//! evaluation).
 //!
-//! There are no per-user ACLs yet, so the descriptor says what the server
-//! enforces: owner BUILTIN\Administrators, group BUILTIN\Users, and a DACL
-//! with one ACE granting Everyone (S-1-1-0) FILE_ALL_ACCESS (a read-only
-//! share is read-only for everyone, whatever the ACL says). SACLs are never
-//! returned. A buffer too small for the whole descriptor is
-//! STATUS_BUFFER_TOO_SMALL with the needed size as error data, never a
-//! partial descriptor.
+//! An object with no stored descriptor reports a synthesized one: owner
+//! BUILTIN\Administrators, group BUILTIN\Users, a DACL granting Everyone
+//! FILE_ALL_ACCESS. A descriptor a client sets (SET_INFO, or `SecD` at
+//! creation) is merged part by part into the current one and stored whole
+//! through [`Vfs::set_security`]; a new object in a directory whose DACL
+//! has inheritable ACEs stores the inherited descriptor. Every session has
+//! the same token (Everyone, Authenticated Users, BUILTIN\Users,
+//! BUILTIN\Administrators): there are no per-user identities yet. SACLs
+//! need ACCESS_SYSTEM_SECURITY, which is never granted (no privileges), so
+//! asking for one is ACCESS_DENIED. A buffer too small for the whole
+//! descriptor is STATUS_BUFFER_TOO_SMALL with the needed size as error
+//! data, never a partial descriptor.
+
+pub(crate) mod sd;
 
 use smbkit_session::Dialect;
+use smbkit_vfs::{Handle, SmbPath, Vfs};
 use smbkit_wire::NtStatus;
 use smbkit_wire::query_info::{QueryInfoRequest, security_information};
 
 use super::Answer;
 use super::query_info::output_response;
-use crate::files::OpenRef;
+use crate::files::{FileServer, OpenRef};
 use crate::{Call, Response};
+pub(crate) use sd::Sd;
 
 /// READ_CONTROL.
 const READ_CONTROL: u32 = 0x0002_0000;
-/// SE_SELF_RELATIVE | SE_DACL_PRESENT | SE_DACL_AUTO_INHERITED.
-const CONTROL_WITH_DACL: u16 = 0x8000 | 0x0004 | 0x0400;
-/// SE_SELF_RELATIVE.
-const CONTROL: u16 = 0x8000;
+/// WRITE_DAC.
+const WRITE_DAC: u32 = 0x0004_0000;
+/// WRITE_OWNER.
+const WRITE_OWNER: u32 = 0x0008_0000;
+/// ACCESS_SYSTEM_SECURITY.
+const ACCESS_SYSTEM_SECURITY: u32 = 0x0100_0000;
 
-/// A SID: revision 1, authority, sub-authorities (MS-DTYP 2.4.2.2).
-fn sid(authority: u8, subs: &[u32]) -> Vec<u8> {
-    let mut v = vec![
-        1,
-        u8::try_from(subs.len()).unwrap_or(0),
-        0,
-        0,
-        0,
-        0,
-        0,
-        authority,
-    ];
-    for s in subs {
-        v.extend_from_slice(&s.to_le_bytes());
-    }
-    v
-}
-
-/// The DACL: revision 2, one ACCESS_ALLOWED ACE for Everyone. Directories
-/// get OBJECT_INHERIT | CONTAINER_INHERIT on the ACE.
-fn dacl(is_dir: bool) -> Vec<u8> {
-    let everyone = sid(1, &[0]);
-    let ace_len = 8usize.saturating_add(everyone.len());
-    let acl_len = 8usize.saturating_add(ace_len);
-    let mut v = Vec::with_capacity(acl_len);
-    v.extend_from_slice(&[2, 0]);
-    v.extend_from_slice(&u16::try_from(acl_len).unwrap_or(0).to_le_bytes());
-    v.extend_from_slice(&1u16.to_le_bytes()); // AceCount
-    v.extend_from_slice(&[0, 0]);
-    v.push(0); // ACCESS_ALLOWED_ACE_TYPE
-    v.push(if is_dir { 0x03 } else { 0 });
-    v.extend_from_slice(&u16::try_from(ace_len).unwrap_or(0).to_le_bytes());
-    v.extend_from_slice(&0x001F_01FFu32.to_le_bytes());
-    v.extend_from_slice(&everyone);
-    v
-}
-
-/// The self-relative descriptor with the parts `wanted` asks for.
+/// The self-relative synthesized descriptor with the parts `wanted` asks
+/// for.
+#[cfg(test)]
 pub(crate) fn descriptor(wanted: u32, is_dir: bool) -> Vec<u8> {
-    let mut blocks: Vec<(usize, Vec<u8>)> = Vec::new();
-    if wanted & security_information::OWNER != 0 {
-        blocks.push((4, sid(5, &[32, 544])));
+    Sd::synthesized(is_dir).encode(wanted)
+}
+
+/// The stored descriptor of an open object, else the synthesized one.
+pub(crate) async fn current<V: Vfs>(vfs: &V, handle: Handle, is_dir: bool) -> Sd {
+    match vfs.security(handle).await {
+        Ok(Some(bytes)) => Sd::parse(&bytes).unwrap_or_else(|_| Sd::synthesized(is_dir)),
+        _ => Sd::synthesized(is_dir),
     }
-    if wanted & security_information::GROUP != 0 {
-        blocks.push((8, sid(5, &[32, 545])));
+}
+
+/// The stored descriptor of `path`, if there is one (and it parses).
+pub(crate) async fn stored_at<V: Vfs>(vfs: &V, path: &SmbPath) -> Option<Sd> {
+    match vfs.security_at(path).await {
+        Ok(Some(bytes)) => Sd::parse(&bytes).ok(),
+        _ => None,
     }
-    let with_dacl = wanted & security_information::DACL != 0;
-    if with_dacl {
-        blocks.push((16, dacl(is_dir)));
-    }
-    let mut sd = vec![0u8; 20];
-    if let Some(head) = sd.get_mut(..4) {
-        head.copy_from_slice(&[1, 0, 0, 0]);
-    }
-    let control = if with_dacl {
-        CONTROL_WITH_DACL
-    } else {
-        CONTROL
-    };
-    if let Some(field) = sd.get_mut(2..4) {
-        field.copy_from_slice(&control.to_le_bytes());
-    }
-    for (field, block) in blocks {
-        let offset = u32::try_from(sd.len()).unwrap_or(0);
-        if let Some(slot) = sd.get_mut(field..field.saturating_add(4)) {
-            slot.copy_from_slice(&offset.to_le_bytes());
-        }
-        sd.extend_from_slice(&block);
-    }
-    sd
 }
 
 /// The ERROR body carrying the needed buffer size (MS-SMB2 2.2.2, and
@@ -118,16 +81,56 @@ fn too_small(needed: u32, dialect: Dialect) -> Response {
     Response::new(NtStatus::BUFFER_TOO_SMALL, body)
 }
 
-pub(crate) fn answer(call: &Call, open: &OpenRef, req: &QueryInfoRequest<'_>) -> Answer {
+pub(crate) async fn answer<V: Vfs>(
+    server: &FileServer<V>,
+    call: &Call,
+    open: &OpenRef,
+    req: &QueryInfoRequest<'_>,
+) -> Answer {
+    let wanted = req.additional_information;
     if open.data.granted & READ_CONTROL == 0 {
         return Err(NtStatus::ACCESS_DENIED);
     }
-    let sd = descriptor(req.additional_information, open.data.is_dir);
+    if wanted & security_information::SACL != 0 && open.data.granted & ACCESS_SYSTEM_SECURITY == 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let share = server.share_of(open)?;
+    let sd = current(share.vfs.as_ref(), open.data.handle, open.data.is_dir)
+        .await
+        .encode(wanted);
     let needed = u32::try_from(sd.len()).unwrap_or(u32::MAX);
     if req.output_buffer_length < needed {
         return Ok(too_small(needed, call.request.session.dialect));
     }
     output_response(&sd, NtStatus::SUCCESS)
+}
+
+/// SET_INFO of the SECURITY class: `which` (AdditionalInformation) names
+/// the parts of `buffer` to take; the merged descriptor is stored.
+pub(crate) async fn set<V: Vfs>(
+    server: &FileServer<V>,
+    open: &OpenRef,
+    which: u32,
+    buffer: &[u8],
+) -> Result<(), NtStatus> {
+    let granted = open.data.granted;
+    let need = |bit: u32, mask: u32| which & bit == 0 || granted & mask != 0;
+    if !need(
+        security_information::OWNER | security_information::GROUP,
+        WRITE_OWNER,
+    ) || !need(security_information::DACL, WRITE_DAC)
+        || !need(security_information::SACL, ACCESS_SYSTEM_SECURITY)
+    {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let new = Sd::parse(buffer)?;
+    let share = server.share_of(open)?;
+    let vfs = share.vfs.as_ref();
+    let mut sd = current(vfs, open.data.handle, open.data.is_dir).await;
+    sd.merge(&new, which);
+    vfs.set_security(open.data.handle, Some(sd.encode(0xF)))
+        .await
+        .map_err(|e| e.status())
 }
 
 #[cfg(test)]

@@ -15,13 +15,12 @@
 //!   treated as delete-on-last-close, IGNORE_READONLY_ATTRIBUTE).
 //! * Position and Mode are accepted (nothing is kept: SMB2 I/O always
 //!   carries its offset).
-//! * Security descriptors: NOT_SUPPORTED. The storage keeps no ACLs, and
-//!   accepting a descriptor we would then not report back would be a lie;
-//!   MS-SMB2 3.3.5.21.3 passes the store's failure on.
+//! * Security descriptors: merged into the stored one (see
+//!   [`security`](super::security)).
 //! * Quota and file-system classes: NOT_SUPPORTED.
 //! * A read-only share refuses every change with ACCESS_DENIED.
 
-use smbkit_state::FileKey;
+use smbkit_state::{Access, FileKey, ShareMode, StateError};
 use smbkit_vfs::{DosAttributes, FileTime, SetInfo, SmbPath, Vfs};
 use smbkit_wire::fscc::{
     FileAllocationInformation, FileBasicInformation, FileDispositionInformation,
@@ -70,7 +69,10 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     }
     match req.info_type {
         info_type::FILE => file_class(server, &open, &req).await?,
-        info_type::SECURITY | info_type::QUOTA | info_type::FILESYSTEM => {
+        info_type::SECURITY => {
+            super::security::set(server, &open, req.additional_information, req.buffer).await?;
+        }
+        info_type::QUOTA | info_type::FILESYSTEM => {
             return Err(NtStatus::NOT_SUPPORTED);
         }
         _ => return Err(NtStatus::INVALID_PARAMETER),
@@ -268,6 +270,7 @@ async fn rename<V: Vfs>(
             return Err(NtStatus::ACCESS_DENIED);
         }
     }
+    target_dir_shares(server, share.vfs.as_ref(), open.file.volume, &target).await?;
     share
         .vfs
         .rename(open.data.handle, &target, info.replace_if_exists)
@@ -276,6 +279,41 @@ async fn rename<V: Vfs>(
     server.opens.rename(open.file, &target.to_string());
     tracing::debug!(from = %current, to = %target, "renamed");
     Ok(())
+}
+
+/// A rename opens the target's directory to add the name, asking for
+/// write access and sharing only read and write (MS-FSA 2.1.5.14.11, as
+/// Windows does): an open of that directory holding DELETE access, or one
+/// that does not share write, makes the rename a sharing violation.
+async fn target_dir_shares<V: Vfs>(
+    server: &FileServer<V>,
+    vfs: &V,
+    volume: u64,
+    target: &SmbPath,
+) -> Result<(), NtStatus> {
+    let Some(parent) = target.parent() else {
+        return Ok(());
+    };
+    let Ok(dir) = vfs.stat(&parent).await else {
+        return Ok(());
+    };
+    let key = FileKey {
+        volume,
+        file: dir.file_id,
+    };
+    let add_entry = Access {
+        write: true,
+        ..Access::NONE
+    };
+    let share = ShareMode {
+        delete: false,
+        ..ShareMode::ALL
+    };
+    match server.opens.check(key, add_entry, share) {
+        Ok(()) => Ok(()),
+        Err(StateError::DeletePending) => Err(NtStatus::DELETE_PENDING),
+        Err(_) => Err(NtStatus::SHARING_VIOLATION),
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ mod info;
 mod ioctl;
 mod query_info_rules;
 mod read_write;
+mod security;
 mod share_modes;
 
 struct Env {

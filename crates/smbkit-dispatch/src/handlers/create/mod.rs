@@ -2,13 +2,14 @@
 //!
 //! Name rules, dispositions, kind options, access and share checks are
 //! here; each create context the server answers has its own module
-//! ([`mxac`], [`qfid`]). Every other context (durable handles DHnQ/DH2Q,
+//! ([`mxac`], [`qfid`], [`secd`]; `AlSi` reserves space). Every other context (durable handles DHnQ/DH2Q,
 //! leases RqLs, AAPL, …) is ignored: no durable handle and no lease is
 //! granted, and nothing is echoed, which is what a client must expect from
 //! a server that grants none (MS-SMB2 3.3.5.9).
 
 mod mxac;
 mod qfid;
+mod secd;
 
 use std::sync::{Arc, Mutex};
 
@@ -94,19 +95,74 @@ fn state_status(e: StateError) -> NtStatus {
     }
 }
 
+/// CreateOptions bits no request may set (MS-SMB2 2.2.13: reserved).
+const RESERVED_OPTIONS: u32 = 0xFF00_0000;
+/// FILE_CREATE_TREE_CONNECTION, FILE_OPEN_BY_FILE_ID and
+/// FILE_RESERVE_OPFILTER: not supported (MS-SMB2 3.3.5.9).
+const UNSUPPORTED_OPTIONS: u32 = 0x0000_0080 | 0x0000_2000 | 0x0010_0000;
+/// DesiredAccess bits that are always ACCESS_DENIED (MS-SMB2 3.3.5.9:
+/// the mask 0x0CE0FE00).
+const INVALID_ACCESS: u32 = 0x0CE0_FE00;
+/// ACCESS_SYSTEM_SECURITY: needs a privilege nobody holds here.
+const ACCESS_SYSTEM_SECURITY: u32 = 0x0100_0000;
+/// FileAttributes a CREATE may not carry: VOLUME (0x8), DEVICE (0x40),
+/// 0x8000 and the undefined high bits (MS-FSCC 2.6, MS-FSA 2.1.5.1).
+const INVALID_ATTRIBUTES: u32 = 0xFFFF_8048;
+/// FILE_ATTRIBUTE_ENCRYPTED: no encryption at rest.
+const ENCRYPTED: u32 = 0x0000_4000;
+/// STATUS_PRIVILEGE_NOT_HELD (MS-ERREF 2.3.1).
+const PRIVILEGE_NOT_HELD: NtStatus = NtStatus(0xC000_0061);
+
 /// Checks the fields MS-SMB2 3.3.5.9 validates before touching storage.
 fn validate(req: &CreateRequest<'_>) -> Result<(), NtStatus> {
     if req.impersonation_level > impersonation::DELEGATE {
         return Err(NtStatus::BAD_IMPERSONATION_LEVEL);
     }
     let opts = req.create_options;
+    if opts & RESERVED_OPTIONS != 0 {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
     if opts & options::DIRECTORY_FILE != 0 && opts & options::NON_DIRECTORY_FILE != 0 {
         return Err(NtStatus::INVALID_PARAMETER);
     }
-    if opts & options::OPEN_BY_FILE_ID != 0 {
+    if req.desired_access & INVALID_ACCESS != 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    if req.desired_access & ACCESS_SYSTEM_SECURITY != 0 {
+        return Err(PRIVILEGE_NOT_HELD);
+    }
+    if req.file_attributes & INVALID_ATTRIBUTES != 0 {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    if opts & UNSUPPORTED_OPTIONS != 0 {
         return Err(NtStatus::NOT_SUPPORTED);
     }
+    if req
+        .contexts
+        .iter()
+        .any(|c| c.is(smbkit_wire::create::context::name::TIMEWARP_TOKEN))
+    {
+        // No previous versions are kept: no snapshot has the name.
+        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
+    }
     Ok(())
+}
+
+/// The AllocationSize of an `AlSi` context (MS-SMB2 2.2.13.2.6: 8 bytes);
+/// any other length fails the CREATE.
+fn allocation_size(contexts: &[CreateContext<'_>]) -> Result<Option<u64>, NtStatus> {
+    let Some(c) = contexts
+        .iter()
+        .find(|c| c.is(smbkit_wire::create::context::name::ALLOCATION_SIZE))
+    else {
+        return Ok(None);
+    };
+    let bytes: [u8; 8] = c
+        .data
+        .as_ref()
+        .try_into()
+        .map_err(|_| NtStatus::INVALID_PARAMETER)?;
+    Ok(Some(u64::from_le_bytes(bytes)))
 }
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
@@ -142,14 +198,34 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     {
         return Err(NtStatus::INVALID_PARAMETER);
     }
-    let max = maximal(share.read_only);
+    let requested_sd = secd::requested(&req.contexts)?;
+    let alloc = allocation_size(&req.contexts)?;
+    let existing = share.vfs.stat(&path).await.ok();
+    if existing.is_some() && disp == Disposition::Create {
+        return Err(NtStatus::OBJECT_NAME_COLLISION);
+    }
+    let max = match &existing {
+        Some(_) => secd::existing_max(share.vfs.as_ref(), &path, maximal(share.read_only)).await,
+        None => maximal(share.read_only),
+    };
     let granted = grant(req.desired_access, max).ok_or(NtStatus::ACCESS_DENIED)?;
     let delete_on_close = opts & options::DELETE_ON_CLOSE != 0;
     if delete_on_close && granted & acc::DELETE == 0 {
         return Err(NtStatus::INVALID_PARAMETER);
     }
+    if existing.is_none() && disp != Disposition::Open && disp != Disposition::Overwrite {
+        if req.file_attributes & ENCRYPTED != 0 {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
+        // A new read-only file cannot be deleted on close (MS-FSA 2.1.5.1.1).
+        if delete_on_close
+            && kind != OpenKind::Directory
+            && req.file_attributes & DosAttributes::READONLY.bits() != 0
+        {
+            return Err(NtStatus::CANNOT_DELETE);
+        }
+    }
 
-    let existing = share.vfs.stat(&path).await.ok();
     if share.read_only {
         disp = match (disp, &existing) {
             (Disposition::Open, _) | (Disposition::OpenIf, Some(_)) => Disposition::Open,
@@ -211,6 +287,32 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             {
                 info = now;
             }
+        }
+    }
+    let created = opened.action == OpenAction::Created;
+    if created && !share.read_only {
+        let stored = secd::store_new(
+            share.vfs.as_ref(),
+            &path,
+            opened.handle,
+            info.is_dir,
+            requested_sd,
+        )
+        .await;
+        if let Err(status) = stored {
+            let _ = share.vfs.close(opened.handle).await;
+            let _ = share.vfs.remove(&path).await;
+            return Err(status);
+        }
+    }
+    if let Some(size) =
+        alloc.filter(|&s| s > 0 && !info.is_dir && opened.action != OpenAction::Opened)
+    {
+        // Advisory: a storage that cannot reserve space still opens the file.
+        if share.vfs.allocate(opened.handle, size).await.is_ok()
+            && let Ok(now) = share.vfs.info(opened.handle).await
+        {
+            info = now;
         }
     }
     if delete_on_close && info.is_dir {

@@ -1,0 +1,89 @@
+//! `SecD` (MS-SMB2 2.2.13.2.2): the security descriptor a new object gets,
+//! and the access a stored descriptor leaves on an existing one.
+
+use smbkit_vfs::{Handle, SmbPath, Vfs};
+use smbkit_wire::NtStatus;
+use smbkit_wire::create::access;
+use smbkit_wire::create::context::CreateContext;
+
+use super::super::security::sd::DACL_PRESENT;
+use super::super::security::{Sd, stored_at};
+
+/// FILE_DELETE_CHILD.
+const DELETE_CHILD: u32 = 0x0000_0040;
+
+/// The descriptor of a `SecD` context among `contexts`, parsed (a malformed
+/// one fails the CREATE with STATUS_INVALID_SECURITY_DESCR).
+pub(super) fn requested(contexts: &[CreateContext<'_>]) -> Result<Option<Sd>, NtStatus> {
+    contexts
+        .iter()
+        .find(|c| c.is(smbkit_wire::create::context::name::SD_BUFFER))
+        .map(|c| Sd::parse(&c.data))
+        .transpose()
+}
+
+/// What the stored descriptors let the caller do on the existing object at
+/// `path`, within `share_max`: the object's own DACL, and DELETE when the
+/// parent directory grants FILE_DELETE_CHILD (MS-FSA 2.1.5.1.2.1). Without
+/// a stored descriptor, `share_max`.
+pub(super) async fn existing_max<V: Vfs>(vfs: &V, path: &SmbPath, share_max: u32) -> u32 {
+    let Some(sd) = stored_at(vfs, path).await else {
+        return share_max;
+    };
+    let mut max = sd.granted() & share_max;
+    if max & access::DELETE == 0 {
+        let parent_grants = match path.parent() {
+            Some(parent) => stored_at(vfs, &parent)
+                .await
+                .is_none_or(|p| p.granted() & DELETE_CHILD != 0),
+            None => false,
+        };
+        if parent_grants {
+            max |= access::DELETE & share_max;
+        }
+    }
+    max
+}
+
+/// Stores the descriptor of a newly created object: the client's (`SecD`,
+/// missing owner and group filled from the synthesized one), else what it
+/// inherits from its parent's stored descriptor, else nothing.
+pub(super) async fn store_new<V: Vfs>(
+    vfs: &V,
+    path: &SmbPath,
+    handle: Handle,
+    is_dir: bool,
+    requested: Option<Sd>,
+) -> Result<(), NtStatus> {
+    let inherited = match path.parent() {
+        Some(parent) => stored_at(vfs, &parent)
+            .await
+            .and_then(|p| p.inherit(is_dir)),
+        None => None,
+    };
+    let sd = match requested {
+        Some(mut sd) => {
+            let base = inherited.unwrap_or_else(|| Sd::synthesized(is_dir));
+            if sd.control & DACL_PRESENT == 0 {
+                // No DACL given: the inherited (or default) one.
+                sd.control |= base.control & DACL_PRESENT;
+                sd.dacl = base.dacl;
+            }
+            if sd.owner.is_none() {
+                sd.owner = base.owner;
+            }
+            if sd.group.is_none() {
+                sd.group = base.group;
+            }
+            Some(sd)
+        }
+        None => inherited,
+    };
+    match sd {
+        Some(sd) => vfs
+            .set_security(handle, Some(sd.encode(0xF)))
+            .await
+            .map_err(|e| e.status()),
+        None => Ok(()),
+    }
+}
