@@ -27,6 +27,7 @@ impl AcceptorConfig {
 
 /// What to send after a step.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // One per SESSION_SETUP round trip.
 pub enum Step {
     /// More round trips: send this token in a SESSION_SETUP response with
     /// `STATUS_MORE_PROCESSING_REQUIRED`.

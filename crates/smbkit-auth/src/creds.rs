@@ -75,12 +75,19 @@ impl fmt::Debug for NtHash {
 pub trait CredentialStore {
     /// The NT hash of `user`, or `None` when there is no such account.
     fn nt_hash(&self, user: &str) -> Option<NtHash>;
+
+    /// Whether `user` exists (with or without an NT hash: Kerberos-only
+    /// accounts have none).
+    fn has_user(&self, user: &str) -> bool {
+        self.nt_hash(user).is_some()
+    }
 }
 
 /// An in-memory [`CredentialStore`].
 #[derive(Clone, Default)]
 pub struct MemoryCredentials {
     users: HashMap<String, NtHash>,
+    kerberos_only: std::collections::HashSet<String>,
 }
 
 impl MemoryCredentials {
@@ -97,7 +104,16 @@ impl MemoryCredentials {
 
     /// Adds (or replaces) `user` with an NT hash.
     pub fn add_nt_hash(&mut self, user: &str, hash: NtHash) -> &mut Self {
+        self.kerberos_only.remove(&fold(user));
         self.users.insert(fold(user), hash);
+        self
+    }
+
+    /// Adds (or replaces) `user` without an NT hash: it can sign in with
+    /// Kerberos only.
+    pub fn add_kerberos_only(&mut self, user: &str) -> &mut Self {
+        self.users.remove(&fold(user));
+        self.kerberos_only.insert(fold(user));
         self
     }
 
@@ -111,13 +127,13 @@ impl MemoryCredentials {
     /// Number of accounts.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.users.len()
+        self.users.len().saturating_add(self.kerberos_only.len())
     }
 
     /// Whether the store has no account.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.users.is_empty()
+        self.users.is_empty() && self.kerberos_only.is_empty()
     }
 }
 
@@ -129,12 +145,18 @@ impl CredentialStore for MemoryCredentials {
     fn nt_hash(&self, user: &str) -> Option<NtHash> {
         self.users.get(&fold(user)).cloned()
     }
+
+    fn has_user(&self, user: &str) -> bool {
+        let key = fold(user);
+        self.users.contains_key(&key) || self.kerberos_only.contains(&key)
+    }
 }
 
 impl fmt::Debug for MemoryCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryCredentials")
             .field("users", &self.users.keys().collect::<Vec<_>>())
+            .field("kerberos_only", &self.kerberos_only)
             .finish()
     }
 }

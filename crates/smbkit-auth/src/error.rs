@@ -60,10 +60,14 @@ pub enum AuthError {
     /// `STATUS_LOGON_FAILURE` (0xC000006D).
     #[error("anonymous sign-in refused")]
     AnonymousRefused,
+    /// A Kerberos AP-REQ was refused (bad ticket, wrong key, expired,
+    /// replayed, unknown realm or user...). `STATUS_LOGON_FAILURE` (0xC000006D).
+    #[error("Kerberos: {0}")]
+    Kerberos(#[from] crate::krb5::KrbError),
     /// The token could not be decoded. `STATUS_INVALID_PARAMETER` (0xC000000D).
     #[error("malformed token: {0}")]
     Malformed(#[from] DecodeError),
-    /// The client offers no mechanism we accept (only NTLMSSP today).
+    /// The client offers no mechanism we accept.
     /// `STATUS_NOT_SUPPORTED` (0xC00000BB).
     #[error("no supported security mechanism offered")]
     MechNotSupported,
@@ -89,7 +93,10 @@ impl AuthError {
     #[must_use]
     pub fn ntstatus(&self) -> u32 {
         match self {
-            Self::LogonFailure | Self::InsecureResponse | Self::AnonymousRefused => 0xC000_006D,
+            Self::LogonFailure
+            | Self::InsecureResponse
+            | Self::AnonymousRefused
+            | Self::Kerberos(_) => 0xC000_006D,
             Self::Malformed(_) | Self::UnexpectedToken(_) | Self::Finished => 0xC000_000D,
             Self::MechNotSupported | Self::Unsupported(_) => 0xC000_00BB,
             Self::Internal(_) => 0xC000_00E5,

@@ -85,10 +85,38 @@ pub struct Authenticated {
     pub flags: NegotiateFlags,
     /// The AUTHENTICATE carried a MIC, and it verified.
     pub mic_verified: bool,
+    /// How the client signed in.
+    pub mechanism: AuthMechanism,
     ntlm_keys: Option<NtlmKeys>,
 }
 
+/// The mechanism that authenticated a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthMechanism {
+    /// NTLMSSP (NTLMv2).
+    Ntlm,
+    /// Kerberos 5.
+    Kerberos,
+}
+
 impl Authenticated {
+    /// A Kerberos sign-in: `user` of `realm` with the context's session key.
+    #[must_use]
+    pub fn kerberos(user: String, realm: String, session_key: SessionKey) -> Self {
+        Self {
+            user,
+            domain: realm,
+            workstation: String::new(),
+            session_key,
+            anonymous: false,
+            flags: NegotiateFlags(0),
+            mic_verified: false,
+            mechanism: AuthMechanism::Kerberos,
+            ntlm_keys: None,
+        }
+    }
+
     /// The NTLM signing and sealing keys (with extended session security).
     #[must_use]
     pub fn ntlm_keys(&self) -> Option<&NtlmKeys> {
@@ -144,6 +172,7 @@ pub fn verify_authenticate(
             anonymous: true,
             flags,
             mic_verified: false,
+            mechanism: AuthMechanism::Ntlm,
             ntlm_keys,
         });
     }
@@ -205,6 +234,7 @@ pub fn verify_authenticate(
         anonymous: false,
         flags,
         mic_verified: mic_present,
+        mechanism: AuthMechanism::Ntlm,
         ntlm_keys,
     })
 }

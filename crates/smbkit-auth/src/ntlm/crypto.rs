@@ -14,9 +14,10 @@ use crate::utf16;
 
 type HmacMd5 = Hmac<Md5>;
 
-/// HMAC-MD5 with a 16-byte key over the concatenation of `parts`.
+/// HMAC-MD5 with a key of at most 64 bytes (NTLM's are 16) over the
+/// concatenation of `parts`.
 #[must_use]
-pub fn hmac_md5(key: &[u8; 16], parts: &[&[u8]]) -> [u8; 16] {
+pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
     // An HMAC key shorter than the block is zero-padded to the block size, so
     // padding it here is the same HMAC and keeps construction infallible.
     let mut block = [0u8; 64];

@@ -12,7 +12,7 @@ pub mod crypto;
 mod flags;
 pub mod message;
 
-pub use acceptor::{Authenticated, NtlmAcceptor, NtlmConfig, verify_authenticate};
+pub use acceptor::{AuthMechanism, Authenticated, NtlmAcceptor, NtlmConfig, verify_authenticate};
 pub use flags::NegotiateFlags;
 pub use message::{AuthenticateMessage, ChallengeMessage, NegotiateMessage, Version};
 

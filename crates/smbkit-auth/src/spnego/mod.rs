@@ -4,7 +4,7 @@
 //! - [`parse`]: a client's NegTokenInit (GSS-framed) or NegTokenResp,
 //! - [`NegTokenResp::encode`]: our answers.
 
-mod der;
+pub(crate) mod der;
 
 pub use der::MAX_TOKEN_LEN;
 
