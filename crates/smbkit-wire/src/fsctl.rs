@@ -1,5 +1,17 @@
-//! FSCTL codes and the FSCTL bodies carried in IOCTL buffers. This round:
-//! FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 2.2.31.4, 2.2.32.6).
+//! FSCTL codes and the FSCTL bodies carried in IOCTL buffers.
+//!
+//! * FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 2.2.31.4, 2.2.32.6): here.
+//! * Server-side copy (MS-SMB2 2.2.31.1, 2.2.32.1, 2.2.32.3): [`copychunk`].
+//! * Compression, sparse files, zero data, allocated ranges (MS-FSCC 2.3):
+//!   [`file`].
+//! * Snapshots and network interfaces (MS-SMB2 2.2.32.2, 2.2.32.5):
+//!   [`server`].
+
+pub mod copychunk;
+pub mod file;
+pub mod server;
+
+pub use copychunk::{Chunk, CopychunkCopy, CopychunkResponse, ResumeKeyResponse};
 
 use crate::codec::{Guid, Reader, U16List, WireBuf, Writer, to_u16};
 use crate::error::WireError;
@@ -30,6 +42,26 @@ pub const LMR_REQUEST_RESILIENCY: u32 = 0x0014_01D4;
 pub const QUERY_NETWORK_INTERFACE_INFO: u32 = 0x0014_01FC;
 /// FSCTL_VALIDATE_NEGOTIATE_INFO.
 pub const VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
+/// FSCTL_GET_COMPRESSION (MS-FSCC 2.3.12).
+pub const GET_COMPRESSION: u32 = 0x0009_003C;
+/// FSCTL_SET_COMPRESSION (MS-FSCC 2.3.67).
+pub const SET_COMPRESSION: u32 = 0x0009_C040;
+/// FSCTL_SET_SPARSE (MS-FSCC 2.3.71).
+pub const SET_SPARSE: u32 = 0x0009_00C4;
+/// FSCTL_SET_ZERO_DATA (MS-FSCC 2.3.73).
+pub const SET_ZERO_DATA: u32 = 0x0009_80C8;
+/// FSCTL_QUERY_ALLOCATED_RANGES (MS-FSCC 2.3.51).
+pub const QUERY_ALLOCATED_RANGES: u32 = 0x0009_40CF;
+/// FSCTL_FILE_LEVEL_TRIM (MS-FSCC 2.3.11).
+pub const FILE_LEVEL_TRIM: u32 = 0x0009_8208;
+/// FSCTL_DUPLICATE_EXTENTS_TO_FILE (MS-FSCC 2.3.8).
+pub const DUPLICATE_EXTENTS_TO_FILE: u32 = 0x0009_8344;
+/// FSCTL_GET_REPARSE_POINT (MS-FSCC 2.3.27).
+pub const GET_REPARSE_POINT: u32 = 0x0009_00A8;
+/// FSCTL_CREATE_OR_GET_OBJECT_ID (MS-FSCC 2.3.1).
+pub const CREATE_OR_GET_OBJECT_ID: u32 = 0x0009_00C0;
+/// FSCTL_GET_INTEGRITY_INFORMATION (MS-FSCC 2.3.22).
+pub const GET_INTEGRITY_INFORMATION: u32 = 0x0009_027C;
 
 /// VALIDATE_NEGOTIATE_INFO request body (MS-SMB2 2.2.31.4), the IOCTL input.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
