@@ -117,7 +117,8 @@ impl Server {
             max_write: DEFAULT_MAX_IO,
             max_transact: DEFAULT_MAX_IO,
         })
-        .server_name(&netbios);
+        .server_name(&netbios)
+        .network_interfaces(&listeners.iter().map(|(a, _)| *a).collect::<Vec<_>>());
         for share in &config.shares {
             let fs = LocalFs::new(share.path.clone(), LocalFsOptions::default()).map_err(|e| {
                 ServerError::Share {

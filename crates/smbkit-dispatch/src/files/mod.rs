@@ -4,6 +4,7 @@
 mod no_storage;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
@@ -140,6 +141,10 @@ pub struct FileServer<V> {
     info: OnceLock<Arc<ServerInfo>>,
     /// Numbers pipe opens so that each is its own "file" in the table.
     next_pipe: AtomicU64,
+    /// The resume keys of server-side copy (FSCTL_SRV_REQUEST_RESUME_KEY).
+    pub(crate) resume_keys: crate::handlers::ioctl::ResumeKeys,
+    /// The addresses the server listens on (FSCTL_QUERY_NETWORK_INTERFACE_INFO).
+    interfaces: Vec<SocketAddr>,
 }
 
 impl<V> fmt::Debug for FileServer<V> {
@@ -165,6 +170,8 @@ impl<V: Vfs> FileServer<V> {
             workgroup: "WORKGROUP".to_owned(),
             info: OnceLock::new(),
             next_pipe: AtomicU64::new(1),
+            resume_keys: crate::handlers::ioctl::ResumeKeys::default(),
+            interfaces: Vec::new(),
         }
     }
 
@@ -196,6 +203,21 @@ impl<V: Vfs> FileServer<V> {
             }
             Arc::new(info)
         }))
+    }
+
+    /// Sets the addresses the server listens on, which
+    /// FSCTL_QUERY_NETWORK_INTERFACE_INFO reports (wildcard addresses are
+    /// left out of the answer; with none left it is NOT_SUPPORTED).
+    #[must_use]
+    pub fn network_interfaces(mut self, addrs: &[SocketAddr]) -> FileServer<V> {
+        addrs.clone_into(&mut self.interfaces);
+        self
+    }
+
+    /// The listening addresses set by [`network_interfaces`](Self::network_interfaces).
+    #[must_use]
+    pub fn interfaces(&self) -> &[SocketAddr] {
+        &self.interfaces
     }
 
     /// A fresh file number for a pipe open.

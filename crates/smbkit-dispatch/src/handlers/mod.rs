@@ -10,7 +10,7 @@ mod access;
 mod close;
 mod create;
 mod flush;
-mod ioctl;
+pub(crate) mod ioctl;
 mod not_supported;
 mod pipe;
 mod query_directory;

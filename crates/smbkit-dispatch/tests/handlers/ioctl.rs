@@ -62,3 +62,143 @@ async fn ioctl_answers() {
         .await;
     assert_eq!(r.status, NtStatus::INVALID_DEVICE_REQUEST);
 }
+
+#[tokio::test]
+async fn compression_is_none_and_cannot_be_set() {
+    use smbkit_wire::fsctl::{self, file::CompressionState};
+    let e = env();
+    let f = e.create("f", RW, disposition::CREATE, 0).await.unwrap();
+    let r = e.ioctl(fsctl::GET_COMPRESSION, f.file_id, &[], 2).await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    assert_eq!(super::copychunk::ioctl_output(&r), vec![0, 0]);
+    let r = e.ioctl(fsctl::GET_COMPRESSION, f.file_id, &[], 1).await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+    let set = |format: u16| CompressionState { format }.to_bytes();
+    let r = e.ioctl(fsctl::SET_COMPRESSION, f.file_id, &set(0), 0).await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    for format in [1, 2] {
+        let r = e
+            .ioctl(fsctl::SET_COMPRESSION, f.file_id, &set(format), 0)
+            .await;
+        assert_eq!(r.status, NtStatus::NOT_SUPPORTED);
+    }
+    let r = e
+        .ioctl(fsctl::SET_COMPRESSION, f.file_id, &set(0x42), 0)
+        .await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+    let r = e.ioctl(fsctl::SET_COMPRESSION, f.file_id, &[0], 0).await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+    // Without FILE_WRITE_DATA, even NONE is refused.
+    let g = e
+        .create(
+            "f",
+            access::FILE_READ_DATA | access::FILE_WRITE_ATTRIBUTES,
+            disposition::OPEN,
+            0,
+        )
+        .await
+        .unwrap();
+    let r = e.ioctl(fsctl::SET_COMPRESSION, g.file_id, &set(0), 0).await;
+    assert_eq!(r.status, NtStatus::ACCESS_DENIED);
+    e.close(f.file_id).await;
+    let r = e.ioctl(fsctl::GET_COMPRESSION, f.file_id, &[], 2).await;
+    assert_eq!(r.status, NtStatus::FILE_CLOSED);
+}
+
+#[tokio::test]
+async fn snapshots_are_an_empty_list() {
+    use smbkit_wire::fsctl::{self, server::SnapshotArray};
+    let e = env();
+    let f = e.create("f", RW, disposition::CREATE, 0).await.unwrap();
+    let r = e
+        .ioctl(fsctl::SRV_ENUMERATE_SNAPSHOTS, f.file_id, &[], 16)
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    let out = super::copychunk::ioctl_output(&r);
+    assert_eq!(
+        SnapshotArray::decode(&out).unwrap(),
+        SnapshotArray::default()
+    );
+    let r = e
+        .ioctl(fsctl::SRV_ENUMERATE_SNAPSHOTS, f.file_id, &[], 15)
+        .await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+}
+
+#[tokio::test]
+async fn network_interfaces_are_the_listening_addresses() {
+    use smbkit_wire::fsctl::{self, server::NetworkInterface};
+    let fs = Arc::new(MemFs::new(MemFsOptions::default()));
+    let addrs: Vec<std::net::SocketAddr> = vec![
+        "127.0.0.1:445".parse().unwrap(),
+        "0.0.0.0:445".parse().unwrap(),
+    ];
+    let files = FileServer::new(Limits::default())
+        .share("public", fs, false)
+        .network_interfaces(&addrs);
+    let mut e = env();
+    e.d = Dispatcher::with_files(files).build();
+    e.conn = e.d.connection_id();
+    let r = e
+        .ioctl(
+            fsctl::QUERY_NETWORK_INTERFACE_INFO,
+            FileId::ANY,
+            &[],
+            0x10000,
+        )
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    let list = NetworkInterface::decode_list(&super::copychunk::ioctl_output(&r)).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].address, std::net::IpAddr::from([127, 0, 0, 1]));
+    let r = e
+        .ioctl(fsctl::QUERY_NETWORK_INTERFACE_INFO, FileId::ANY, &[], 1)
+        .await;
+    assert_eq!(r.status, NtStatus::BUFFER_TOO_SMALL);
+    let some = FileId {
+        persistent: 1,
+        volatile: 1,
+    };
+    let r = e
+        .ioctl(fsctl::QUERY_NETWORK_INTERFACE_INFO, some, &[], 0x10000)
+        .await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+}
+
+#[tokio::test]
+async fn object_id_is_stable_and_file_fsctls_need_a_handle() {
+    use smbkit_wire::fsctl::{self, file::ObjectIdBuffer};
+    let e = env();
+    let f = e.create("f", RW, disposition::CREATE, 0).await.unwrap();
+    let g = e.create("g", RW, disposition::CREATE, 0).await.unwrap();
+    let id = |r: &Response| {
+        assert_eq!(r.status, NtStatus::SUCCESS);
+        ObjectIdBuffer::decode(&super::copychunk::ioctl_output(r)).unwrap()
+    };
+    let a = id(&e
+        .ioctl(fsctl::CREATE_OR_GET_OBJECT_ID, f.file_id, &[], 64)
+        .await);
+    let a2 = id(&e
+        .ioctl(fsctl::CREATE_OR_GET_OBJECT_ID, f.file_id, &[], 64)
+        .await);
+    let b = id(&e
+        .ioctl(fsctl::CREATE_OR_GET_OBJECT_ID, g.file_id, &[], 64)
+        .await);
+    assert_eq!(a, a2);
+    assert_ne!(a.object_id, b.object_id);
+    assert_eq!(a.object_id, a.birth_object_id);
+    let r = e
+        .ioctl(fsctl::CREATE_OR_GET_OBJECT_ID, f.file_id, &[], 63)
+        .await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+    // No handle (all-ones, as in an unrelated compound): FILE_CLOSED.
+    for code in [
+        fsctl::CREATE_OR_GET_OBJECT_ID,
+        fsctl::GET_REPARSE_POINT,
+        fsctl::GET_COMPRESSION,
+        fsctl::SRV_REQUEST_RESUME_KEY,
+    ] {
+        let r = e.ioctl(code, FileId::ANY, &[], 64).await;
+        assert_eq!(r.status, NtStatus::FILE_CLOSED, "{code:#x}");
+    }
+}

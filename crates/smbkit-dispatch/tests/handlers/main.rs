@@ -25,6 +25,7 @@ use smbkit_wire::set_info::SetInfoRequest;
 use smbkit_wire::write::WriteRequest;
 use smbkit_wire::{Command, FileId, Header, NtStatus, Pdu, Writer};
 
+mod copychunk;
 mod create;
 mod directory;
 mod info;

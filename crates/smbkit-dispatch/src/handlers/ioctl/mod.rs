@@ -1,45 +1,64 @@
 //! IOCTL (MS-SMB2 3.3.5.15) other than FSCTL_VALIDATE_NEGOTIATE_INFO (which
-//! the session layer answers).
+//! the session layer answers). One module per FSCTL family:
+//! [`copychunk`] (server-side copy and its [`resume_key`]s), [`file`]
+//! (compression, object ids), [`server`] (snapshots, network interfaces); named pipes
+//! are in [`super::pipe`].
 //!
+//! Checks common to every FSCTL, in this order:
+//! * InputCount or MaxOutputResponse larger than MaxTransactSize:
+//!   INVALID_PARAMETER (3.3.5.15).
 //! * Not an FSCTL (Flags without SMB2_0_IOCTL_IS_FSCTL): NOT_SUPPORTED.
+//! * An FSCTL that works on a file looks the FileId up first, so a closed
+//!   or foreign handle is FILE_CLOSED before anything else is judged
+//!   (a pipe open where a file is needed is INVALID_DEVICE_REQUEST).
+//!
+//! Then:
 //! * FSCTL_DFS_GET_REFERRALS(_EX): FS_DRIVER_REQUIRED — DFS is never
 //!   advertised (3.3.5.15.2).
-//! * FSCTL_QUERY_NETWORK_INTERFACE_INFO: NOT_SUPPORTED (no multichannel,
-//!   3.3.5.15.11).
 //! * FSCTL_PIPE_TRANSCEIVE: the FileId must be a pipe open of the caller
 //!   (else FILE_CLOSED, or INVALID_DEVICE_REQUEST for a file open); the
 //!   input is written to the pipe and the answer read (see [`super::pipe`]).
 //! * FSCTL_PIPE_WAIT on IPC$: SUCCESS when the named pipe exists (every
 //!   instance is always available), else OBJECT_NAME_NOT_FOUND.
 //! * FSCTL_PIPE_PEEK on IPC$: NOT_SUPPORTED.
-//! * Anything else: a FileId other than all-ones must name an open of the
-//!   caller (else FILE_CLOSED), then INVALID_DEVICE_REQUEST (the FSCTL is
-//!   not implemented by this file system).
+//! * Anything else works on a file: the FileId must name an open of the
+//!   caller (else FILE_CLOSED, all-ones included), then
+//!   INVALID_DEVICE_REQUEST (the FSCTL is not implemented here).
+//!
+//! Output sizes: every answer fits in the MaxOutputResponse the client
+//! gave or is refused as its section says (INVALID_PARAMETER for the
+//! fixed-size answers, BUFFER_TOO_SMALL for the interface list).
+
+mod copychunk;
+mod file;
+pub(crate) mod resume_key;
+mod server;
 
 use smbkit_vfs::Vfs;
-use smbkit_wire::ioctl::{FLAG_IS_FSCTL, IoctlRequest};
-use smbkit_wire::{FileId, NtStatus, Pdu, fsctl};
+use smbkit_wire::ioctl::{FLAG_IS_FSCTL, IoctlRequest, IoctlResponse};
+use smbkit_wire::{NtStatus, Pdu, fsctl};
 
-use super::{Answer, malformed, tree};
-use crate::Call;
+use super::{Answer, encode_failed, malformed, tree};
 use crate::files::FileServer;
+use crate::{Call, Response};
+
+pub(crate) use resume_key::ResumeKeys;
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = IoctlRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
     let tree = tree(call)?;
+    let max = usize::try_from(server.limits.max_transact).unwrap_or(usize::MAX);
+    if req.input.len() > max || usize::try_from(req.max_output_response).unwrap_or(usize::MAX) > max
+    {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
     if req.flags & FLAG_IS_FSCTL == 0 {
         return Err(NtStatus::NOT_SUPPORTED);
     }
     match req.ctl_code {
         fsctl::DFS_GET_REFERRALS | fsctl::DFS_GET_REFERRALS_EX => Err(NtStatus::FS_DRIVER_REQUIRED),
-        fsctl::QUERY_NETWORK_INTERFACE_INFO => Err(NtStatus::NOT_SUPPORTED),
+        fsctl::QUERY_NETWORK_INTERFACE_INFO => server::network_interfaces(server, &req),
         fsctl::PIPE_TRANSCEIVE => {
-            if req.max_output_response > server.limits.max_transact
-                || req.input.len()
-                    > usize::try_from(server.limits.max_transact).unwrap_or(usize::MAX)
-            {
-                return Err(NtStatus::INVALID_PARAMETER);
-            }
             let open = server.lookup(call, req.file_id)?;
             if open.data.pipe.is_none() {
                 return Err(NtStatus::INVALID_DEVICE_REQUEST);
@@ -48,11 +67,29 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         }
         fsctl::PIPE_WAIT if tree.ipc => super::pipe::wait(req.input),
         fsctl::PIPE_PEEK if tree.ipc => Err(NtStatus::NOT_SUPPORTED),
+        fsctl::SRV_REQUEST_RESUME_KEY => copychunk::request_resume_key(server, call, &req),
+        fsctl::SRV_COPYCHUNK | fsctl::SRV_COPYCHUNK_WRITE => {
+            copychunk::copychunk(server, call, &req).await
+        }
+        fsctl::SRV_ENUMERATE_SNAPSHOTS => server::enumerate_snapshots(server, call, &req),
+        fsctl::GET_COMPRESSION => file::get_compression(server, call, &req),
+        fsctl::SET_COMPRESSION => file::set_compression(server, call, &req),
+        fsctl::CREATE_OR_GET_OBJECT_ID => file::object_id(server, call, &req).await,
         _ => {
-            if req.file_id != FileId::ANY {
-                server.open_for(call, req.file_id)?;
-            }
+            // Every other FSCTL works on a file: all-ones (no handle) is
+            // FILE_CLOSED like any handle that names no open.
+            server.lookup(call, req.file_id)?;
             Err(NtStatus::INVALID_DEVICE_REQUEST)
         }
     }
+}
+
+/// The IOCTL response echoing the request's CtlCode and FileId, with
+/// `output` and `status` (an error status with a body is how copychunk
+/// reports its limits and progress).
+pub(crate) fn ioctl_response(req: &IoctlRequest<'_>, status: NtStatus, output: &[u8]) -> Answer {
+    let body = IoctlResponse::answering(req, output)
+        .encode_body_to_vec()
+        .map_err(|e| encode_failed(&e))?;
+    Ok(Response::new(status, body))
 }
