@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::share::{Access, ShareMode, conflicts};
@@ -70,9 +70,16 @@ pub struct Open<T> {
     /// What this open shares.
     pub share: ShareMode,
     delete_on_close: AtomicBool,
+    /// The current byte offset (FilePositionInformation).
+    position: AtomicU64,
+    /// The mode set through FileModeInformation; [`NO_MODE`] until then.
+    mode: AtomicU64,
     /// The caller's data.
     pub data: T,
 }
+
+/// The `mode` of an open whose mode was never set.
+const NO_MODE: u64 = u64::MAX;
 
 impl<T> Open<T> {
     /// Whether closing this open marks the file delete-pending
@@ -80,6 +87,29 @@ impl<T> Open<T> {
     #[must_use]
     pub fn delete_on_close(&self) -> bool {
         self.delete_on_close.load(Ordering::Relaxed)
+    }
+
+    /// The open's current byte offset (FilePositionInformation), 0 until
+    /// set. SMB2 I/O carries its own offset; this is only kept and reported.
+    #[must_use]
+    pub fn position(&self) -> u64 {
+        self.position.load(Ordering::Relaxed)
+    }
+
+    /// Sets the current byte offset.
+    pub fn set_position(&self, offset: u64) {
+        self.position.store(offset, Ordering::Relaxed);
+    }
+
+    /// The mode flags set through FileModeInformation, if any were.
+    #[must_use]
+    pub fn mode(&self) -> Option<u32> {
+        u32::try_from(self.mode.load(Ordering::Relaxed)).ok()
+    }
+
+    /// Sets the mode flags (FileModeInformation).
+    pub fn set_mode(&self, mode: u32) {
+        self.mode.store(u64::from(mode), Ordering::Relaxed);
     }
 }
 
@@ -203,6 +233,8 @@ impl<T> OpenTable<T> {
             access,
             share,
             delete_on_close: AtomicBool::new(delete_on_close),
+            position: AtomicU64::new(0),
+            mode: AtomicU64::new(NO_MODE),
             data,
         });
         inner.opens.insert(id, Arc::clone(&open));

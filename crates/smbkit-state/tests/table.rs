@@ -255,3 +255,22 @@ impl OwnedBy for OpenTable<()> {
         all
     }
 }
+
+#[test]
+fn position_and_mode_are_per_open() {
+    let t = OpenTable::new();
+    let rw = access(true, true, false);
+    let a = t
+        .insert(OWNER, FILE, "f", rw, ShareMode::ALL, false, ())
+        .unwrap();
+    let b = t
+        .insert(OWNER, FILE, "f", rw, ShareMode::ALL, false, ())
+        .unwrap();
+    assert_eq!((a.position(), a.mode()), (0, None));
+    a.set_position(123_456);
+    a.set_mode(2);
+    assert_eq!((a.position(), a.mode()), (123_456, Some(2)));
+    assert_eq!((b.position(), b.mode()), (0, None));
+    a.set_mode(0);
+    assert_eq!(a.mode(), Some(0));
+}

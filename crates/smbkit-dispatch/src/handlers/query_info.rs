@@ -182,7 +182,10 @@ fn standard(info: &FileInfo, delete_pending: bool) -> FileStandardInformation {
     FileStandardInformation {
         allocation_size: super::reported_sizes(info).0,
         end_of_file: super::reported_sizes(info).1,
-        number_of_links: u32::try_from(info.nlink).unwrap_or(u32::MAX),
+        // A delete-pending name no longer counts as a link (as Windows and Samba report).
+        number_of_links: u32::try_from(info.nlink)
+            .unwrap_or(u32::MAX)
+            .saturating_sub(u32::from(delete_pending)),
         delete_pending,
         directory: info.is_dir,
     }
@@ -255,13 +258,13 @@ async fn file_class<V: Vfs>(
         ),
         class::FILE_POSITION_INFORMATION => class_answer(
             &FilePositionInformation {
-                current_byte_offset: 0,
+                current_byte_offset: open.position(),
             },
             limit,
         ),
         class::FILE_MODE_INFORMATION => class_answer(
             &FileModeInformation {
-                mode: open.data.options & MODE_BITS,
+                mode: open.mode().unwrap_or(open.data.options & MODE_BITS),
             },
             limit,
         ),
@@ -288,10 +291,10 @@ async fn file_class<V: Vfs>(
                     access_flags: granted,
                 },
                 position: FilePositionInformation {
-                    current_byte_offset: 0,
+                    current_byte_offset: open.position(),
                 },
                 mode: FileModeInformation {
-                    mode: open.data.options & MODE_BITS,
+                    mode: open.mode().unwrap_or(open.data.options & MODE_BITS),
                 },
                 alignment: FileAlignmentInformation {
                     alignment_requirement: 0,

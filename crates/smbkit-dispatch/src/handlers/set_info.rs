@@ -6,15 +6,15 @@
 //!   alone; DIRECTORY on a file or TEMPORARY on a directory is
 //!   INVALID_PARAMETER).
 //! * EndOfFile, Allocation (shrinking below the end of file truncates;
-//!   growing is accepted, the storage allocates on write).
+//!   growing reserves space through `Vfs::allocate` where the storage can).
 //! * Rename (with and without ReplaceIfExists, across directories; the
 //!   name is relative to the share root, a leading backslash accepted;
 //!   RootDirectory must be 0; a directory with open files below it cannot
 //!   be renamed: ACCESS_DENIED).
 //! * Disposition and DispositionEx (DELETE, ON_CLOSE, POSIX_SEMANTICS
 //!   treated as delete-on-last-close, IGNORE_READONLY_ATTRIBUTE).
-//! * Position and Mode are accepted (nothing is kept: SMB2 I/O always
-//!   carries its offset).
+//! * Position and Mode are kept per open and reported back (SMB2 I/O
+//!   always carries its own offset, so neither changes any I/O).
 //! * Security descriptors: merged into the stored one (see
 //!   [`security`](super::security)).
 //! * Quota and file-system classes: NOT_SUPPORTED.
@@ -41,6 +41,12 @@ const WRITE_DATA: u32 = 0x0000_0002;
 const WRITE_ATTRIBUTES: u32 = 0x0000_0100;
 /// DELETE.
 const DELETE: u32 = 0x0001_0000;
+/// The FileModeInformation flags a client may set (MS-FSCC 2.4.31):
+/// WRITE_THROUGH, SEQUENTIAL_ONLY, NO_INTERMEDIATE_BUFFERING,
+/// SYNCHRONOUS_IO_ALERT, SYNCHRONOUS_IO_NONALERT, DELETE_ON_CLOSE.
+const SETTABLE_MODE: u32 = 0x0000_0002 | 0x0000_0004 | 0x0000_0008 | 0x0000_0030 | 0x0000_1000;
+/// SYNCHRONOUS_IO_ALERT | SYNCHRONOUS_IO_NONALERT: not both.
+const SYNCHRONOUS_IO: u32 = 0x0000_0030;
 
 fn decode<'a, C: InfoClass<'a>>(buffer: &'a [u8]) -> Result<C, NtStatus> {
     if buffer.len() < C::FIXED_LEN {
@@ -146,6 +152,9 @@ async fn file_class<V: Vfs>(
                 vfs.set_len(handle, alloc.allocation_size)
                     .await
                     .map_err(|e| e.status())?;
+            } else {
+                // Reserving is advisory: a storage that cannot still succeeds.
+                let _ = vfs.allocate(handle, alloc.allocation_size).await;
             }
             Ok(())
         }
@@ -168,11 +177,16 @@ async fn file_class<V: Vfs>(
             dispose(server, open, delete, on_close, ignore_ro).await
         }
         class::FILE_POSITION_INFORMATION => {
-            let _: FilePositionInformation = decode(req.buffer)?;
+            let p: FilePositionInformation = decode(req.buffer)?;
+            open.set_position(p.current_byte_offset);
             Ok(())
         }
         class::FILE_MODE_INFORMATION => {
-            let _: FileModeInformation = decode(req.buffer)?;
+            let m: FileModeInformation = decode(req.buffer)?;
+            if m.mode & !SETTABLE_MODE != 0 || m.mode & SYNCHRONOUS_IO == SYNCHRONOUS_IO {
+                return Err(NtStatus::INVALID_PARAMETER);
+            }
+            open.set_mode(m.mode);
             Ok(())
         }
         class::FILE_LINK_INFORMATION

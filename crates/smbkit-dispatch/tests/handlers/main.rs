@@ -33,6 +33,7 @@ mod ioctl;
 mod query_info_rules;
 mod read_write;
 mod security;
+mod setinfo_rules;
 mod share_modes;
 
 struct Env {

@@ -137,6 +137,10 @@ fn validate(req: &CreateRequest<'_>) -> Result<(), NtStatus> {
     if opts & UNSUPPORTED_OPTIONS != 0 {
         return Err(NtStatus::NOT_SUPPORTED);
     }
+    if req.contexts.iter().any(|c| c.name.len() < 4) {
+        // Context names are at least 4 bytes (MS-SMB2 2.2.13.2).
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
     if req
         .contexts
         .iter()

@@ -234,7 +234,8 @@ impl Sd {
         }
         if which & si::DACL != 0 {
             self.dacl.clone_from(&new.dacl);
-            self.control = (self.control & !DACL_BITS) | (new.control & DACL_BITS);
+            // Setting "no DACL" leaves a NULL DACL (everyone, everything).
+            self.control = (self.control & !DACL_BITS) | (new.control & DACL_BITS) | DACL_PRESENT;
         }
         if which & si::SACL != 0 {
             self.sacl.clone_from(&new.sacl);
@@ -409,6 +410,13 @@ mod tests {
         assert_eq!(sd.granted(), FILE_ALL_ACCESS);
         let again = Sd::parse(&sd.encode(0xF)).unwrap();
         assert!(again.null_dacl());
+        // Setting a descriptor without DACL_PRESENT also leaves a NULL DACL.
+        let absent = Sd {
+            control: SELF_RELATIVE,
+            ..Sd::default()
+        };
+        sd.merge(&absent, si::DACL);
+        assert!(sd.null_dacl());
         // An empty DACL: only what the owner always has.
         let empty = Sd {
             control: SELF_RELATIVE | DACL_PRESENT,
