@@ -1,28 +1,75 @@
-//! The acceptor the SMB session layer drives: SPNEGO-wrapped or raw NTLMSSP.
+//! The acceptor the SMB session layer drives: SPNEGO-wrapped Kerberos or
+//! NTLMSSP, a raw GSS-API Kerberos token, or raw NTLMSSP.
 
 use core::mem;
+use std::sync::Arc;
 
 use crate::creds::CredentialStore;
 use crate::error::AuthError;
+use crate::krb5::{KerberosAcceptor, gss};
 use crate::ntlm::crypto::ct_eq16;
 use crate::ntlm::message::{NEGOTIATE_MESSAGE, message_type};
 use crate::ntlm::{Authenticated, NTLMSSP_SIGNATURE, NtlmAcceptor, NtlmConfig};
 use crate::spnego::{self, Mech, NegState, NegTokenResp, NegotiationToken};
 
 /// Configuration of an [`Acceptor`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct AcceptorConfig {
     /// The NTLM side: names and the anonymous policy.
     pub ntlm: NtlmConfig,
+    /// The Kerberos side (keytab, realms, replay cache), shared by all
+    /// exchanges. Without it nothing about Kerberos is advertised or accepted.
+    pub kerberos: Option<Arc<KerberosAcceptor>>,
 }
 
+impl PartialEq for AcceptorConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.ntlm == other.ntlm
+            && match (&self.kerberos, &other.kerberos) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
+}
+
+impl Eq for AcceptorConfig {}
+
 impl AcceptorConfig {
-    /// A configuration with these NTLM settings.
+    /// A configuration with these NTLM settings (and no Kerberos).
     #[must_use]
     pub fn new(ntlm: NtlmConfig) -> Self {
-        Self { ntlm }
+        Self {
+            ntlm,
+            kerberos: None,
+        }
     }
+
+    /// Adds the Kerberos acceptor.
+    #[must_use]
+    pub fn with_kerberos(mut self, kerberos: Arc<KerberosAcceptor>) -> Self {
+        self.kerberos = Some(kerberos);
+        self
+    }
+
+    /// The mechanisms we offer, most preferred first.
+    #[must_use]
+    pub fn mechs(&self) -> Vec<Mech> {
+        if self.kerberos.is_some() {
+            vec![Mech::MsKerberos, Mech::Kerberos, Mech::Ntlmssp]
+        } else {
+            vec![Mech::Ntlmssp]
+        }
+    }
+}
+
+/// Seconds between 1601-01-01 and 1970-01-01.
+const FILETIME_UNIX_OFFSET_SECS: u64 = 11_644_473_600;
+
+fn filetime_to_unix(filetime: u64) -> i64 {
+    let secs = filetime / 10_000_000;
+    i64::try_from(secs.saturating_sub(FILETIME_UNIX_OFFSET_SECS)).unwrap_or(i64::MAX)
 }
 
 /// What to send after a step.
@@ -58,6 +105,7 @@ enum State {
         auth: Box<Authenticated>,
         mech_types_der: Vec<u8>,
     },
+    SpnegoNeedKerberos,
     Finished,
 }
 
@@ -78,6 +126,7 @@ impl core::fmt::Debug for Acceptor {
             State::SpnegoNeedNegotiate { .. } => "spnego-need-negotiate",
             State::SpnegoChallenged { .. } => "spnego-challenged",
             State::SpnegoNeedMic { .. } => "spnego-need-mic",
+            State::SpnegoNeedKerberos => "spnego-need-kerberos",
             State::Finished => "finished",
         };
         f.debug_struct("Acceptor")
@@ -97,10 +146,11 @@ impl Acceptor {
         }
     }
 
-    /// The token for the SMB2 NEGOTIATE response (NegTokenInit2, NTLMSSP).
+    /// The token for the SMB2 NEGOTIATE response: NegTokenInit2 offering
+    /// Kerberos (both OIDs) and NTLMSSP, or NTLMSSP alone without Kerberos.
     #[must_use]
     pub fn negotiate_token(&self) -> Vec<u8> {
-        spnego::neg_token_init2()
+        spnego::neg_token_init2_for(&self.config.mechs())
     }
 
     /// Whether the exchange is over.
@@ -112,7 +162,7 @@ impl Acceptor {
     /// Feeds the client's security buffer. `now_filetime` is the current time
     /// as a Windows FILETIME (100 ns ticks since 1601-01-01 UTC).
     ///
-    /// An empty first token is answered with [`spnego::neg_token_init2`].
+    /// An empty first token is answered with [`Acceptor::negotiate_token`].
     pub fn step(
         &mut self,
         token: &[u8],
@@ -138,7 +188,18 @@ impl Acceptor {
     ) -> Result<(Step, State), AuthError> {
         match state {
             State::Start if token.is_empty() => {
-                Ok((Step::Continue(spnego::neg_token_init2()), State::Start))
+                Ok((Step::Continue(self.negotiate_token()), State::Start))
+            }
+            State::Start if gss::is_kerberos(token) => {
+                // A raw GSS-API Kerberos token (no SPNEGO): answered raw.
+                let (auth, ap_rep) = self.accept_kerberos(token, now, creds)?;
+                Ok((
+                    Step::Done {
+                        token: ap_rep,
+                        auth,
+                    },
+                    State::Finished,
+                ))
             }
             State::Start if token.starts_with(&NTLMSSP_SIGNATURE) => {
                 if message_type(token)? != NEGOTIATE_MESSAGE {
@@ -156,7 +217,47 @@ impl Acceptor {
                         "NegTokenResp before NegTokenInit",
                     ));
                 };
-                if !init.mech_types.contains(&Mech::Ntlmssp) {
+                let ntlm_offered = init.mech_types.contains(&Mech::Ntlmssp);
+                let krb_first = init
+                    .mech_types
+                    .first()
+                    .filter(|m| matches!(m, Mech::Kerberos | Mech::MsKerberos))
+                    .cloned();
+                if let (Some(mech), Some(_)) = (krb_first, &self.config.kerberos) {
+                    let Some(krb_token) = &init.mech_token else {
+                        // Kerberos is the first choice but came without its
+                        // token: select it and ask for the AP-REQ.
+                        let out = NegTokenResp {
+                            neg_state: Some(NegState::AcceptIncomplete),
+                            supported_mech: Some(mech),
+                            ..NegTokenResp::default()
+                        }
+                        .encode();
+                        return Ok((Step::Continue(out), State::SpnegoNeedKerberos));
+                    };
+                    match self.accept_kerberos(krb_token, now, creds) {
+                        Ok((auth, ap_rep)) => {
+                            let out = NegTokenResp {
+                                neg_state: Some(NegState::AcceptCompleted),
+                                supported_mech: Some(mech),
+                                response_token: ap_rep,
+                                mech_list_mic: None,
+                            }
+                            .encode();
+                            return Ok((
+                                Step::Done {
+                                    token: Some(out),
+                                    auth,
+                                },
+                                State::Finished,
+                            ));
+                        }
+                        // The client offered NTLMSSP too: continue with it.
+                        Err(_) if ntlm_offered => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                if !ntlm_offered {
                     return Err(AuthError::MechNotSupported);
                 }
                 let downgraded = init.mech_types.first() != Some(&Mech::Ntlmssp);
@@ -256,8 +357,60 @@ impl Acceptor {
                     State::Finished,
                 ))
             }
+            State::SpnegoNeedKerberos => {
+                let resp = parse_resp(token)?;
+                let krb_token = resp.response_token.ok_or(AuthError::UnexpectedToken(
+                    "NegTokenResp without the Kerberos AP-REQ",
+                ))?;
+                let (auth, ap_rep) = self.accept_kerberos(&krb_token, now, creds)?;
+                let out = NegTokenResp {
+                    neg_state: Some(NegState::AcceptCompleted),
+                    response_token: ap_rep,
+                    ..NegTokenResp::default()
+                }
+                .encode();
+                Ok((
+                    Step::Done {
+                        token: Some(out),
+                        auth,
+                    },
+                    State::Finished,
+                ))
+            }
             State::Finished => Err(AuthError::Finished),
         }
+    }
+
+    /// Accepts a GSS-framed Kerberos AP-REQ; returns the sign-in and the
+    /// GSS-framed AP-REP (when the client asked for mutual authentication).
+    fn accept_kerberos(
+        &self,
+        token: &[u8],
+        now: u64,
+        creds: &dyn CredentialStore,
+    ) -> Result<(Authenticated, Option<Vec<u8>>), AuthError> {
+        let krb = self
+            .config
+            .kerberos
+            .as_ref()
+            .ok_or(AuthError::MechNotSupported)?;
+        let (tok_id, ap_req) = gss::unwrap(token)?;
+        if tok_id != gss::TOK_AP_REQ {
+            return Err(AuthError::UnexpectedToken(
+                "Kerberos token is not an AP-REQ",
+            ));
+        }
+        let accepted = krb.accept(ap_req, filetime_to_unix(now), creds)?;
+        let ap_rep = accepted
+            .ap_rep
+            .as_deref()
+            .map(|r| gss::wrap(gss::TOK_AP_REP, r));
+        let auth = Authenticated::kerberos(
+            accepted.user.clone(),
+            accepted.realm.clone(),
+            accepted.session_key,
+        );
+        Ok((auth, ap_rep))
     }
 }
 
