@@ -71,14 +71,15 @@ pub const FILE_COMMANDS: [Command; 12] = [
     Command::OPLOCK_BREAK,
 ];
 
-/// The commands with a handler over the storage; LOCK, CHANGE_NOTIFY and
+/// The commands with a handler over the storage; CHANGE_NOTIFY and
 /// OPLOCK_BREAK stay [`NotSupported`] this round.
-pub const HANDLED_COMMANDS: [Command; 9] = [
+pub const HANDLED_COMMANDS: [Command; 10] = [
     Command::CREATE,
     Command::CLOSE,
     Command::FLUSH,
     Command::READ,
     Command::WRITE,
+    Command::LOCK,
     Command::IOCTL,
     Command::QUERY_DIRECTORY,
     Command::QUERY_INFO,

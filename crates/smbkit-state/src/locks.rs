@@ -233,19 +233,42 @@ impl LockTable {
         owner: OpenId,
         specs: &[LockSpec],
     ) -> Result<(), (usize, LockError)> {
+        self.try_all(file, owner, specs, true)
+    }
+
+    /// Whether [`lock_all`](Self::lock_all) would succeed now, taking
+    /// nothing (to find the first conflict of a list that is to fail
+    /// anyway).
+    ///
+    /// # Errors
+    /// As [`lock_all`](Self::lock_all).
+    pub fn check_all(
+        &self,
+        file: FileKey,
+        owner: OpenId,
+        specs: &[LockSpec],
+    ) -> Result<(), (usize, LockError)> {
+        self.try_all(file, owner, specs, false)
+    }
+
+    fn try_all(
+        &self,
+        file: FileKey,
+        owner: OpenId,
+        specs: &[LockSpec],
+        commit: bool,
+    ) -> Result<(), (usize, LockError)> {
         if specs.is_empty() {
             return Ok(());
         }
         let mut files = self.lock();
         let held = files.entry(file).or_default();
         let before = held.len();
+        let mut result = Ok(());
         for (index, spec) in specs.iter().enumerate() {
             if held.iter().any(|h| h.blocks_lock(owner, *spec)) {
-                held.truncate(before);
-                if held.is_empty() {
-                    files.remove(&file);
-                }
-                return Err((index, LockError::Conflict));
+                result = Err((index, LockError::Conflict));
+                break;
             }
             held.push(Held {
                 owner,
@@ -253,7 +276,13 @@ impl LockTable {
                 exclusive: spec.exclusive,
             });
         }
-        Ok(())
+        if result.is_err() || !commit {
+            held.truncate(before);
+        }
+        if held.is_empty() {
+            files.remove(&file);
+        }
+        result
     }
 
     /// Takes one lock (see [`lock_all`](Self::lock_all)).

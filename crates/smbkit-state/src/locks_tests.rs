@@ -202,6 +202,14 @@ fn lock_all_is_all_or_nothing() {
     assert_eq!(got, Err((1, LockError::Conflict)));
     assert_eq!(t.count(FILE), 2);
     assert_eq!(t.lock_all(FILE, A, &[]), Ok(()));
+    // check_all finds the same first conflict and takes nothing.
+    assert_eq!(
+        t.check_all(FILE, A, &[spec(50, 1, true), spec(10, 1, false)]),
+        Err((1, LockError::Conflict))
+    );
+    assert_eq!(t.check_all(FILE, A, &[spec(50, 1, true)]), Ok(()));
+    assert_eq!(t.count(FILE), 2);
+    assert_eq!(t.count(OTHER_FILE), 0);
 }
 
 #[test]

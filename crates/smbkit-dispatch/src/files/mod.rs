@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use smbkit_rpc::{PipeEndpoint, ServerInfo, ShareEntry};
 
 use smbkit_session::TreeInfo;
-use smbkit_state::{Closed, Open, OpenId, OpenTable};
+use smbkit_state::{Closed, LockTable, Open, OpenId, OpenTable};
 use smbkit_vfs::{DirEntry, FileInfo, Handle, SmbPath, Vfs};
 use smbkit_wire::{FileId, NtStatus};
 
@@ -134,6 +134,8 @@ pub const DEFAULT_SERVER_NAME: &str = "SMBKIT";
 pub struct FileServer<V> {
     pub(crate) shares: Vec<Share<V>>,
     pub(crate) opens: OpenTable<OpenData>,
+    /// The byte-range locks of every open file.
+    pub(crate) locks: LockTable,
     pub(crate) limits: Limits,
     server_name: String,
     workgroup: String,
@@ -165,6 +167,7 @@ impl<V: Vfs> FileServer<V> {
         FileServer {
             shares: Vec::new(),
             opens: OpenTable::new(),
+            locks: LockTable::new(),
             limits,
             server_name: DEFAULT_SERVER_NAME.to_owned(),
             workgroup: "WORKGROUP".to_owned(),
@@ -322,6 +325,7 @@ impl<V: Vfs> FileServer<V> {
                 // Dropping the endpoint ends the RPC association.
                 continue;
             }
+            self.locks.release(c.open.file, c.open.id);
             let Some(share) = self.shares.get(c.open.data.share) else {
                 continue;
             };

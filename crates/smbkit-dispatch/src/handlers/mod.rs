@@ -2,15 +2,16 @@
 //!
 //! [`FileHandler`] is the `tower::Service` installed for every command in
 //! [`HANDLED_COMMANDS`](crate::HANDLED_COMMANDS); it looks at the command
-//! and runs that command's module over the [`FileServer`]. LOCK,
-//! CHANGE_NOTIFY and OPLOCK_BREAK are answered by [`NotSupported`] this
-//! round (no byte-range locks, no change notification, no oplocks granted).
+//! and runs that command's module over the [`FileServer`]. CHANGE_NOTIFY
+//! and OPLOCK_BREAK are answered by [`NotSupported`] this round (no change
+//! notification, no oplocks granted).
 
 mod access;
 mod close;
 mod create;
 mod flush;
 pub(crate) mod ioctl;
+mod lock;
 mod not_supported;
 mod pipe;
 mod query_directory;
@@ -103,6 +104,7 @@ async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Response {
         Command::FLUSH => flush::handle(server, call).await,
         Command::READ => read::handle(server, call).await,
         Command::WRITE => write::handle(server, call).await,
+        Command::LOCK => lock::handle(server, call).await,
         Command::IOCTL => ioctl::handle(server, call).await,
         Command::QUERY_DIRECTORY => query_directory::handle(server, call).await,
         Command::QUERY_INFO => query_info::handle(server, call).await,

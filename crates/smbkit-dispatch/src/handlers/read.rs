@@ -1,7 +1,17 @@
 //! READ (MS-SMB2 3.3.5.12): up to MaxReadSize bytes at an offset. At or
 //! after the end of file, or fewer bytes than MinimumCount, the answer is
 //! STATUS_END_OF_FILE.
+//!
+//! * Offsets are signed 64-bit in the file system: an offset past
+//!   2^63 - 1, or a range ending past it, is INVALID_PARAMETER (as Samba
+//!   and Windows answer smb2.rw.invalid). A zero-length read at any valid
+//!   offset succeeds with no data and no I/O.
+//! * A range overlapping another open's exclusive byte-range lock is
+//!   FILE_LOCK_CONFLICT (MS-FSA 2.1.5.2).
+//! * A successful read leaves FilePositionInformation at the end of the
+//!   data read, as Samba keeps it (smb2.read.position; Windows reports 0).
 
+use smbkit_state::Io;
 use smbkit_vfs::Vfs;
 use smbkit_wire::read::{DATA_OFFSET, ReadRequest, ReadResponse};
 use smbkit_wire::{NtStatus, Pdu, Writer};
@@ -10,6 +20,10 @@ use super::access::can_read;
 use super::{Answer, encode_failed, malformed};
 use crate::files::FileServer;
 use crate::{Call, Response};
+
+/// The largest offset a file may have (the file system's offsets are
+/// signed 64-bit).
+pub(crate) const MAX_OFFSET: u64 = i64::MAX as u64;
 
 /// Bytes between the end of the 64-byte header and the data.
 const FIXED: usize = DATA_OFFSET - 64;
@@ -29,17 +43,33 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     if !can_read(open.data.granted) {
         return Err(NtStatus::ACCESS_DENIED);
     }
+    let end = req
+        .offset
+        .checked_add(u64::from(req.length))
+        .filter(|end| *end <= MAX_OFFSET)
+        .ok_or(NtStatus::INVALID_PARAMETER)?;
+    server
+        .locks
+        .check_io(open.file, open.id, req.offset, req.length.into(), Io::Read)
+        .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
     let share = server.share_of(&open)?;
     let length = usize::try_from(req.length).map_err(|_| NtStatus::INVALID_PARAMETER)?;
-    let data = share
-        .vfs
-        .read_at(open.data.handle, req.offset, length)
-        .await
-        .map_err(|e| e.status())?;
+    let data = if length == 0 {
+        bytes::Bytes::new()
+    } else {
+        share
+            .vfs
+            .read_at(open.data.handle, req.offset, length)
+            .await
+            .map_err(|e| e.status())?
+    };
     let minimum = usize::try_from(req.minimum_count).unwrap_or(usize::MAX);
     if (data.is_empty() && length > 0) || data.len() < minimum {
         return Err(NtStatus::END_OF_FILE);
     }
+    let read = u64::try_from(data.len()).unwrap_or(u64::MAX);
+    let position = req.offset.saturating_add(read).min(end);
+    open.set_position(position);
     Ok(Response::new(NtStatus::SUCCESS, body(&data)?))
 }
 

@@ -1,15 +1,32 @@
-//! WRITE (MS-SMB2 3.3.5.13): data at an offset, or at the end of file when
-//! the offset is 0xFFFFFFFFFFFFFFFF (append, MS-SMB2 2.2.21). A
-//! zero-length write succeeds at once with Count 0.
+//! WRITE (MS-SMB2 3.3.5.13): data at an offset. A zero-length write
+//! succeeds at once with Count 0.
+//!
+//! * Offsets are signed 64-bit in the file system: an offset past
+//!   2^63 - 1 is INVALID_PARAMETER, and so is data ending past
+//!   [`MAX_FILE_SIZE`] (smb2.rw.invalid). The one exception is the
+//!   "write at end of file" offset 0xFFFFFFFFFFFFFFFF (MS-FSA 2.1.5.3) from
+//!   an open that may append but not write (FILE_APPEND_DATA without
+//!   FILE_WRITE_DATA).
+//! * A range overlapping another open's exclusive lock or any shared lock
+//!   (the writer's own included) is FILE_LOCK_CONFLICT (MS-FSA 2.1.5.3).
+//! * Writes leave FilePositionInformation alone (only READ and SET_INFO
+//!   move it, as in Samba).
 
+use smbkit_state::Io;
 use smbkit_vfs::Vfs;
+use smbkit_wire::create::access;
 use smbkit_wire::write::{APPEND_OFFSET, WriteRequest, WriteResponse};
 use smbkit_wire::{NtStatus, Pdu};
 
 use super::access::can_write;
+use super::read::MAX_OFFSET;
 use super::{Answer, encode_failed, malformed};
 use crate::files::FileServer;
 use crate::{Call, Response};
+
+/// The largest end of data a write may reach: 16 TiB - 64 KiB, the NTFS
+/// limit that Windows enforces and Samba copies (its `vfs_valid_pwrite_range`).
+pub(crate) const MAX_FILE_SIZE: u64 = 0xFFF_FFFF_0000;
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = WriteRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
@@ -33,14 +50,30 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     if req.data.len() > usize::try_from(server.limits.max_write).unwrap_or(usize::MAX) {
         return Err(NtStatus::INVALID_PARAMETER);
     }
+    let append_only = open.data.granted & access::FILE_WRITE_DATA == 0
+        && open.data.granted & access::FILE_APPEND_DATA != 0;
+    let offset = if req.offset == APPEND_OFFSET && append_only {
+        server.info(&open).await?.size
+    } else if req.offset > MAX_OFFSET {
+        return Err(NtStatus::INVALID_PARAMETER);
+    } else {
+        req.offset
+    };
+    let length = u64::try_from(req.data.len()).map_err(|_| NtStatus::INVALID_PARAMETER)?;
+    if length > 0
+        && offset
+            .checked_add(length)
+            .is_none_or(|end| end > MAX_FILE_SIZE)
+    {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    server
+        .locks
+        .check_io(open.file, open.id, offset, length, Io::Write)
+        .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
     let count = if req.data.is_empty() {
         0
     } else {
-        let offset = if req.offset == APPEND_OFFSET {
-            server.info(&open).await?.size
-        } else {
-            req.offset
-        };
         share
             .vfs
             .write_at(open.data.handle, offset, req.data)

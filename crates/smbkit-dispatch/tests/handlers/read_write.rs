@@ -28,8 +28,11 @@ async fn create_write_read_close() {
             .count,
         11
     );
-    // Append offset.
+    // 0xFFFFFFFFFFFFFFFF is no offset for an open that may write (only an
+    // append-only open writes at the end with it: see rw_rules).
     let w = e.write(c.file_id, u64::MAX, b"!").await;
+    assert_eq!(w.status, NtStatus::INVALID_PARAMETER);
+    let w = e.write(c.file_id, 11, b"!").await;
     assert_eq!(w.status, NtStatus::SUCCESS);
     let r = e.read(c.file_id, 6, 100, 0).await;
     assert_eq!(r.status, NtStatus::SUCCESS);
