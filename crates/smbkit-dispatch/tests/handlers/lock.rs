@@ -310,3 +310,37 @@ async fn directories_take_no_locks() {
         NtStatus::INVALID_PARAMETER
     );
 }
+
+#[tokio::test]
+async fn blocking_lock_is_granted_when_the_range_goes() {
+    let e = env();
+    let (h, h2) = two_opens(&e).await;
+    assert_eq!(e.lock(h, &[(100, 50, X)]).await, NtStatus::SUCCESS);
+    let (waited, unlocked) = tokio::join!(e.lock(h2, &[(100, 50, X)]), async {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        e.lock(h, &[(100, 50, U)]).await
+    });
+    assert_eq!(unlocked, NtStatus::SUCCESS);
+    assert_eq!(waited, NtStatus::SUCCESS);
+    assert_eq!(
+        e.lock(h, &[(100, 50, X | F)]).await,
+        NtStatus::LOCK_NOT_GRANTED
+    );
+}
+
+#[tokio::test]
+async fn blocking_lock_of_a_closed_open_is_range_not_locked() {
+    // smb2.lock.cancel, "cancel by close": the waiting open is closed.
+    let e = env();
+    let (h, h2) = two_opens(&e).await;
+    assert_eq!(e.lock(h, &[(100, 10, X)]).await, NtStatus::SUCCESS);
+    let (waited, closed) = tokio::join!(e.lock(h2, &[(100, 10, X)]), async {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        e.close(h2).await.status
+    });
+    assert_eq!(closed, NtStatus::SUCCESS);
+    assert_eq!(waited, NtStatus::RANGE_NOT_LOCKED);
+    // Nothing of h2 is left behind.
+    assert_eq!(e.lock(h, &[(100, 10, U)]).await, NtStatus::SUCCESS);
+    assert_eq!(e.lock(h, &[(100, 10, X | F)]).await, NtStatus::SUCCESS);
+}
