@@ -304,7 +304,6 @@ async fn smbprotocol_files_encrypted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs server-side copy (FSCTL_SRV_REQUEST_RESUME_KEY, FSCTL_SRV_COPYCHUNK_WRITE), not on main yet"]
 async fn smbprotocol_copyfile_is_a_server_side_copy() {
     let (share, server) = smbprotocol_share("py-copy").await;
     let dir = share.join("many");
