@@ -255,3 +255,51 @@ fn object_id_buffer_roundtrip() {
     assert_eq!(out, bytes);
     assert!(ObjectIdBuffer::decode(&bytes[..63]).is_err());
 }
+
+mod properties {
+    use proptest::prelude::*;
+    use smbkit_wire::fsctl::file::{
+        AllocatedRange, CompressionState, ObjectIdBuffer, ZeroDataInformation,
+    };
+    use smbkit_wire::fsctl::server::{NetworkInterface, SnapshotArray};
+    use smbkit_wire::fsctl::{Chunk, CopychunkCopy, CopychunkResponse, ResumeKeyResponse};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// No FSCTL decoder panics, whatever the bytes.
+        #[test]
+        fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = ResumeKeyResponse::decode(&bytes);
+            let _ = CopychunkCopy::decode(&bytes);
+            let _ = CopychunkCopy::peek_source_key(&bytes);
+            let _ = CopychunkCopy::peek_chunk_count(&bytes);
+            let _ = CopychunkResponse::decode(&bytes);
+            let _ = CompressionState::decode(&bytes);
+            let _ = ZeroDataInformation::decode(&bytes);
+            let _ = AllocatedRange::decode_list(&bytes);
+            let _ = ObjectIdBuffer::decode(&bytes);
+            let _ = SnapshotArray::decode(&bytes);
+            let _ = NetworkInterface::decode_list(&bytes);
+        }
+
+        /// encode then decode gives back the copy request.
+        #[test]
+        fn copychunk_copy_identity(
+            key in any::<[u8; 24]>(),
+            chunks in proptest::collection::vec((any::<u64>(), any::<u64>(), any::<u32>()), 0..20),
+        ) {
+            let copy = CopychunkCopy {
+                source_key: key,
+                chunks: chunks
+                    .into_iter()
+                    .map(|(s, t, l)| Chunk { source_offset: s, target_offset: t, length: l })
+                    .collect(),
+            };
+            let mut out = Vec::new();
+            copy.encode(&mut out).unwrap();
+            prop_assert_eq!(out.len(), copy.encoded_len());
+            prop_assert_eq!(CopychunkCopy::decode(&out).unwrap(), copy);
+        }
+    }
+}

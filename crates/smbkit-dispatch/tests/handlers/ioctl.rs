@@ -202,3 +202,129 @@ async fn object_id_is_stable_and_file_fsctls_need_a_handle() {
         assert_eq!(r.status, NtStatus::FILE_CLOSED, "{code:#x}");
     }
 }
+
+#[tokio::test]
+async fn allocated_ranges_are_the_data_below_eof() {
+    use smbkit_wire::fsctl::{self, file::AllocatedRange};
+    let e = env();
+    let f = e.create("f", RW, disposition::CREATE, 0).await.unwrap();
+    assert_eq!(
+        e.write(f.file_id, 0, &[7u8; 5000]).await.status,
+        NtStatus::SUCCESS
+    );
+    let query = |offset: u64, length: u64| {
+        let mut v = Vec::new();
+        AllocatedRange {
+            file_offset: offset,
+            length,
+        }
+        .encode(&mut v);
+        v
+    };
+    let ranges = |r: &Response| {
+        assert_eq!(r.status, NtStatus::SUCCESS);
+        AllocatedRange::decode_list(&super::copychunk::ioctl_output(r)).unwrap()
+    };
+    let r = e
+        .ioctl(
+            fsctl::QUERY_ALLOCATED_RANGES,
+            f.file_id,
+            &query(0, 1 << 20),
+            1024,
+        )
+        .await;
+    assert_eq!(
+        ranges(&r),
+        vec![AllocatedRange {
+            file_offset: 0,
+            length: 5000
+        }]
+    );
+    let r = e
+        .ioctl(
+            fsctl::QUERY_ALLOCATED_RANGES,
+            f.file_id,
+            &query(4096, 100),
+            1024,
+        )
+        .await;
+    assert_eq!(
+        ranges(&r),
+        vec![AllocatedRange {
+            file_offset: 4096,
+            length: 100
+        }]
+    );
+    let r = e
+        .ioctl(
+            fsctl::QUERY_ALLOCATED_RANGES,
+            f.file_id,
+            &query(6000, 100),
+            1024,
+        )
+        .await;
+    assert!(ranges(&r).is_empty());
+    // Malformed: short input, negative offset, sum past 2^63.
+    for input in [
+        query(0, 10)[..15].to_vec(),
+        query(u64::MAX, 10),
+        query(i64::MAX as u64, 1),
+    ] {
+        let r = e
+            .ioctl(fsctl::QUERY_ALLOCATED_RANGES, f.file_id, &input, 1024)
+            .await;
+        assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+    }
+    let r = e
+        .ioctl(fsctl::QUERY_ALLOCATED_RANGES, f.file_id, &query(0, 10), 15)
+        .await;
+    assert_eq!(r.status, NtStatus::BUFFER_TOO_SMALL);
+}
+
+#[tokio::test]
+async fn zero_data_zeroes_below_eof_only() {
+    use smbkit_wire::fsctl::{self, file::ZeroDataInformation};
+    let e = env();
+    let f = e.create("f", RW, disposition::CREATE, 0).await.unwrap();
+    assert_eq!(
+        e.write(f.file_id, 0, &[7u8; 5000]).await.status,
+        NtStatus::SUCCESS
+    );
+    let zero = |file_offset: u64, beyond_final_zero: u64| {
+        let mut v = Vec::new();
+        ZeroDataInformation {
+            file_offset,
+            beyond_final_zero,
+        }
+        .encode(&mut v);
+        v
+    };
+    let r = e
+        .ioctl(fsctl::SET_ZERO_DATA, f.file_id, &zero(100, 10_000), 0)
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    let r = e.read(f.file_id, 0, 10_000, 0).await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    let msg = with_header_cmd(&r.body, Command::READ);
+    let data = smbkit_wire::read::ReadResponse::decode(&msg)
+        .unwrap()
+        .data
+        .to_vec();
+    assert_eq!(data.len(), 5000, "the end of file did not move");
+    assert!(data[..100].iter().all(|b| *b == 7));
+    assert!(data[100..].iter().all(|b| *b == 0));
+    let r = e
+        .ioctl(fsctl::SET_ZERO_DATA, f.file_id, &zero(10, 5), 0)
+        .await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+    let r = e.ioctl(fsctl::SET_ZERO_DATA, f.file_id, &[0; 15], 0).await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+    let ro = e
+        .create("f", access::FILE_READ_DATA, disposition::OPEN, 0)
+        .await
+        .unwrap();
+    let r = e
+        .ioctl(fsctl::SET_ZERO_DATA, ro.file_id, &zero(0, 10), 0)
+        .await;
+    assert_eq!(r.status, NtStatus::ACCESS_DENIED);
+}

@@ -1,7 +1,8 @@
 //! IOCTL (MS-SMB2 3.3.5.15) other than FSCTL_VALIDATE_NEGOTIATE_INFO (which
 //! the session layer answers). One module per FSCTL family:
 //! [`copychunk`] (server-side copy and its [`resume_key`]s), [`file`]
-//! (compression, object ids), [`server`] (snapshots, network interfaces); named pipes
+//! (compression, object ids), [`data`] (allocated ranges, zeroing),
+//! [`server`] (snapshots, network interfaces); named pipes
 //! are in [`super::pipe`].
 //!
 //! Checks common to every FSCTL, in this order:
@@ -30,6 +31,7 @@
 //! fixed-size answers, BUFFER_TOO_SMALL for the interface list).
 
 mod copychunk;
+mod data;
 mod file;
 pub(crate) mod resume_key;
 mod server;
@@ -75,6 +77,8 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         fsctl::GET_COMPRESSION => file::get_compression(server, call, &req),
         fsctl::SET_COMPRESSION => file::set_compression(server, call, &req),
         fsctl::CREATE_OR_GET_OBJECT_ID => file::object_id(server, call, &req).await,
+        fsctl::QUERY_ALLOCATED_RANGES => data::query_allocated_ranges(server, call, &req).await,
+        fsctl::SET_ZERO_DATA => data::set_zero_data(server, call, &req).await,
         _ => {
             // Every other FSCTL works on a file: all-ones (no handle) is
             // FILE_CLOSED like any handle that names no open.
