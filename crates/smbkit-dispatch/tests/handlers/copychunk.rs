@@ -321,3 +321,67 @@ async fn directories_and_pipes_cannot_copy() {
         .await;
     assert_eq!(r.status, NtStatus::INVALID_DEVICE_REQUEST);
 }
+
+/// Locks (or unlocks) one range through `fid` with LOCK.
+async fn lock_range(e: &Env, fid: FileId, offset: u64, length: u64, flags: u32) -> NtStatus {
+    use smbkit_wire::lock::{LockElement, LockRequest};
+    let req = LockRequest {
+        lock_sequence: 0,
+        file_id: fid,
+        locks: vec![LockElement {
+            offset,
+            length,
+            flags,
+        }],
+    };
+    e.send(Command::LOCK, message(Command::LOCK, &req))
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn byte_range_locks_of_other_opens_stop_the_copy() {
+    use smbkit_wire::lock::flags;
+    let lock = flags::EXCLUSIVE_LOCK | flags::FAIL_IMMEDIATELY;
+    let e = env();
+    let data = pattern(4096);
+    let src = file_with(&e, "src", &data, RW).await;
+    let dst = file_with(&e, "dst", &data, RW).await;
+    let key = e.resume_key(src).await;
+    // Another open of the source locks the range being read.
+    let src2 = e
+        .create("src", RW, disposition::OPEN, 0)
+        .await
+        .unwrap()
+        .file_id;
+    assert_eq!(lock_range(&e, src2, 0, 4096, lock).await, NtStatus::SUCCESS);
+    let r = e
+        .copy(fsctl::SRV_COPYCHUNK, dst, key, &[(0, 0, 4096)])
+        .await;
+    assert_eq!(r.status, NtStatus::FILE_LOCK_CONFLICT);
+    assert_eq!(copied(&r), CopychunkResponse::default());
+    assert_eq!(
+        lock_range(&e, src2, 0, 4096, flags::UNLOCK).await,
+        NtStatus::SUCCESS
+    );
+    let r = e
+        .copy(fsctl::SRV_COPYCHUNK, dst, key, &[(0, 0, 4096)])
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    // Another open of the destination locks the range being written.
+    let dst2 = e
+        .create("dst", RW, disposition::OPEN, 0)
+        .await
+        .unwrap()
+        .file_id;
+    assert_eq!(lock_range(&e, dst2, 0, 4096, lock).await, NtStatus::SUCCESS);
+    let r = e
+        .copy(fsctl::SRV_COPYCHUNK, dst, key, &[(0, 0, 4096)])
+        .await;
+    assert_eq!(r.status, NtStatus::FILE_LOCK_CONFLICT);
+    // The destination's own lock does not stop it.
+    let r = e
+        .copy(fsctl::SRV_COPYCHUNK, dst2, key, &[(0, 0, 4096)])
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+}

@@ -21,9 +21,11 @@
 //!   STATUS_INVALID_VIEW_SIZE. Any failure after the first byte moved is
 //!   answered with the SRV_COPYCHUNK_RESPONSE of what was done so far
 //!   beside the status, as Windows and Samba do.
-//! * Byte-range locks are not checked yet (no lock manager in
-//!   smbkit-state).
+//! * Byte-range locks of other opens apply per chunk as they do to READ
+//!   (source range) and WRITE (target range): a conflict stops the copy
+//!   with STATUS_FILE_LOCK_CONFLICT and the progress so far.
 
+use smbkit_state::Io;
 use smbkit_vfs::Vfs;
 use smbkit_wire::create::access;
 use smbkit_wire::fsctl::{CopychunkCopy, CopychunkResponse, ResumeKeyResponse};
@@ -161,6 +163,27 @@ async fn copy_one<V: Vfs>(
     if end > size {
         return Err(NtStatus::INVALID_VIEW_SIZE);
     }
+    // Byte-range locks held by other opens apply as to READ and WRITE.
+    server
+        .locks
+        .check_io(
+            source.file,
+            source.id,
+            chunk.source_offset,
+            chunk.length.into(),
+            Io::Read,
+        )
+        .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
+    server
+        .locks
+        .check_io(
+            dest.file,
+            dest.id,
+            chunk.target_offset,
+            chunk.length.into(),
+            Io::Write,
+        )
+        .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
     let len = usize::try_from(chunk.length).map_err(|_| NtStatus::INVALID_PARAMETER)?;
     let data = src_share
         .vfs

@@ -13,10 +13,12 @@
 //! * FSCTL_SET_ZERO_DATA: the input must hold a FILE_ZERO_DATA_INFORMATION
 //!   with 0 <= FileOffset <= BeyondFinalZero (else INVALID_PARAMETER); the
 //!   open needs FILE_WRITE_DATA (ACCESS_DENIED), a directory is
-//!   INVALID_PARAMETER, a read-only share MEDIA_WRITE_PROTECTED. The bytes
+//!   INVALID_PARAMETER, a read-only share MEDIA_WRITE_PROTECTED, a range
+//!   another open's byte-range lock covers FILE_LOCK_CONFLICT. The bytes
 //!   of the range below the end of file are overwritten with zeros, 1 MiB
 //!   at a time; the end of file does not move.
 
+use smbkit_state::Io;
 use smbkit_vfs::Vfs;
 use smbkit_wire::NtStatus;
 use smbkit_wire::create::access;
@@ -94,6 +96,16 @@ pub(crate) async fn set_zero_data<V: Vfs>(
     if share.read_only {
         return Err(NtStatus::MEDIA_WRITE_PROTECTED);
     }
+    server
+        .locks
+        .check_io(
+            open.file,
+            open.id,
+            zero.file_offset,
+            zero.beyond_final_zero.saturating_sub(zero.file_offset),
+            Io::Write,
+        )
+        .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
     let size = server.info(&open).await?.size;
     let end = zero.beyond_final_zero.min(size);
     let mut at = zero.file_offset;
