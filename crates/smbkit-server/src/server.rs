@@ -96,7 +96,10 @@ impl Server {
 
         let mut credentials = MemoryCredentials::new();
         for user in &config.users {
-            credentials.add_nt_hash(&user.name, user.nt_hash.clone());
+            match &user.nt_hash {
+                Some(hash) => credentials.add_nt_hash(&user.name, hash.clone()),
+                None => credentials.add_kerberos_only(&user.name),
+            };
         }
 
         let mut listeners = Vec::with_capacity(config.listen.len());
@@ -339,6 +342,10 @@ fn session_config(
     session.max_write_size = DEFAULT_MAX_IO;
     session.max_transact_size = DEFAULT_MAX_IO;
     session.auth = AcceptorConfig::new(ntlm);
+    if let Some(k) = &config.kerberos {
+        let acceptor = smbkit_auth::krb5::KerberosAcceptor::new(k.acceptor.clone());
+        session.auth = session.auth.with_kerberos(std::sync::Arc::new(acceptor));
+    }
     session.shares = config
         .shares
         .iter()

@@ -122,12 +122,12 @@ nt_hash = "8846F7EAEE8FB117AD06BDD830B7586C"
     assert_eq!(c.users.len(), 2);
     assert_eq!(c.users[0].name, "alice");
     assert_eq!(
-        c.users[0].nt_hash.as_bytes(),
+        c.users[0].nt_hash.as_ref().unwrap().as_bytes(),
         NtHash::from_password("secret").as_bytes()
     );
     // MD4(UTF-16LE("password")), the well-known NT hash of "password".
     assert_eq!(
-        c.users[1].nt_hash.as_bytes(),
+        c.users[1].nt_hash.as_ref().unwrap().as_bytes(),
         NtHash::from_password("password").as_bytes()
     );
     // Debug never shows the hashes.
@@ -186,7 +186,7 @@ fn cli_only() {
     assert_eq!(c.users[0].name, "carol");
     // Only the first colon separates: the password may contain colons.
     assert_eq!(
-        c.users[0].nt_hash.as_bytes(),
+        c.users[0].nt_hash.as_ref().unwrap().as_bytes(),
         NtHash::from_password("pa:ss").as_bytes()
     );
     assert_eq!(cli(&["-vv"]).verbose, 2);
@@ -246,7 +246,7 @@ fn cli_adds_to_and_overrides_the_file() {
     assert_eq!(c.users.len(), 2);
     assert_eq!(c.users[0].name, "alice");
     assert_eq!(
-        c.users[0].nt_hash.as_bytes(),
+        c.users[0].nt_hash.as_ref().unwrap().as_bytes(),
         NtHash::from_password("new").as_bytes()
     );
     assert_eq!(c.users[1].name, "bob");

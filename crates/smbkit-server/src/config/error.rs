@@ -94,7 +94,8 @@ pub enum ConfigError {
         /// The path.
         path: PathBuf,
     },
-    /// A user with neither `password` nor `nt_hash`.
+    /// A user with neither `password` nor `nt_hash` while Kerberos is not
+    /// configured (with `[kerberos]` such a user signs in with Kerberos only).
     #[error("user \"{name}\": needs a password or an nt_hash")]
     UserWithoutSecret {
         /// The account.
@@ -120,6 +121,28 @@ pub enum ConfigError {
     DuplicateUser {
         /// The account.
         name: String,
+    },
+    /// The keytab could not be read or parsed.
+    #[error("kerberos.keytab {}: {message}", path.display())]
+    Keytab {
+        /// The keytab.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The keytab holds no key we can use.
+    #[error("kerberos.keytab {}: no aes128/aes256-cts-hmac-sha1-96 key in it", path.display())]
+    KeytabNoKeys {
+        /// The keytab.
+        path: PathBuf,
+    },
+    /// `kerberos.service` names a principal the keytab has no key for.
+    #[error("kerberos.keytab {}: no key for {service}", path.display())]
+    KeytabNoServiceKey {
+        /// The keytab.
+        path: PathBuf,
+        /// The principal.
+        service: String,
     },
 }
 

@@ -21,6 +21,9 @@ pub struct FileConfig {
     /// `[[user]]` tables.
     #[serde(default)]
     pub user: Vec<UserSection>,
+    /// `[kerberos]`.
+    #[serde(default)]
+    pub kerberos: Option<super::kerberos::KerberosSection>,
 }
 
 /// The `[server]` table.
@@ -70,7 +73,8 @@ pub struct ShareSection {
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserSection {
-    /// Account name.
+    /// Account name. Without `password` and `nt_hash` (and with
+    /// `[kerberos]`), a Kerberos-only account.
     pub name: String,
     /// Clear-text password (hashed at load, then wiped).
     pub password: Option<String>,

@@ -110,6 +110,7 @@ pub(super) fn merge_shares(
 pub(super) fn merge_users(
     file: &[UserSection],
     cli: &[String],
+    kerberos: bool,
 ) -> Result<Vec<UserConfig>, ConfigError> {
     let mut users: Vec<UserConfig> = Vec::new();
     for u in file {
@@ -122,10 +123,16 @@ pub(super) fn merge_users(
             });
         }
         let nt_hash = match (&u.password, &u.nt_hash) {
-            (Some(p), None) => NtHash::from_password(p),
-            (None, Some(h)) => NtHash::from_hex(h.trim()).map_err(|_| ConfigError::BadNtHash {
-                name: u.name.clone(),
-            })?,
+            (Some(p), None) => Some(NtHash::from_password(p)),
+            (None, Some(h)) => {
+                Some(
+                    NtHash::from_hex(h.trim()).map_err(|_| ConfigError::BadNtHash {
+                        name: u.name.clone(),
+                    })?,
+                )
+            }
+            // Kerberos-only.
+            (None, None) if kerberos => None,
             (None, None) => {
                 return Err(ConfigError::UserWithoutSecret {
                     name: u.name.clone(),
@@ -158,7 +165,7 @@ pub(super) fn merge_users(
                 name: name.to_owned(),
             });
         }
-        let nt_hash = NtHash::from_password(password);
+        let nt_hash = Some(NtHash::from_password(password));
         match users.iter_mut().find(|u| u.name.eq_ignore_ascii_case(name)) {
             Some(existing) => existing.nt_hash = nt_hash,
             None => users.push(UserConfig {

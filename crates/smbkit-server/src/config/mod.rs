@@ -12,6 +12,7 @@
 mod cli;
 mod error;
 mod file;
+mod kerberos;
 mod merge;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use smbkit_auth::NtHash;
 pub use cli::Cli;
 pub use error::ConfigError;
 pub use file::{FileConfig, ServerSection, ShareSection, UserSection};
+pub use kerberos::{KerberosSection, KerberosSettings};
 pub use merge::{host_names, names_from_host};
 pub use smbkit_seal::Cipher;
 pub use smbkit_session::{Dialect, EncryptionPolicy, SigningPolicy};
@@ -89,8 +91,8 @@ pub struct ShareConfig {
 pub struct UserConfig {
     /// Account name.
     pub name: String,
-    /// NTOWFv1 of the password.
-    pub nt_hash: NtHash,
+    /// NTOWFv1 of the password; `None` for a Kerberos-only account.
+    pub nt_hash: Option<NtHash>,
 }
 
 /// The whole, checked configuration of a server.
@@ -119,6 +121,8 @@ pub struct ServerConfig {
     pub shares: Vec<ShareConfig>,
     /// Accounts.
     pub users: Vec<UserConfig>,
+    /// Kerberos (`[kerberos]`); `None`: NTLM only, Kerberos not advertised.
+    pub kerberos: Option<KerberosSettings>,
 }
 
 impl Default for ServerConfig {
@@ -141,6 +145,7 @@ impl Default for ServerConfig {
             max_frame_size: DEFAULT_MAX_FRAME,
             shares: Vec::new(),
             users: Vec::new(),
+            kerberos: None,
         }
     }
 }
@@ -248,7 +253,8 @@ impl ServerConfig {
         }
 
         let shares = merge_shares(&file.share, &cli.share)?;
-        let users = merge_users(&file.user, &cli.user)?;
+        let kerberos = file.kerberos.as_ref().map(kerberos::check).transpose()?;
+        let users = merge_users(&file.user, &cli.user, kerberos.is_some())?;
         for share in &shares {
             for listed in share.users.iter().flatten() {
                 if !users.iter().any(|u| u.name.eq_ignore_ascii_case(listed)) {
@@ -272,6 +278,7 @@ impl ServerConfig {
             max_frame_size,
             shares,
             users,
+            kerberos,
         })
     }
 }
