@@ -23,7 +23,7 @@
 
 use core::time::Duration;
 
-use smbkit_state::{LockError, LockRange, LockSpec};
+use smbkit_state::{Io, LockError, LockRange, LockSpec};
 use smbkit_vfs::Vfs;
 use smbkit_wire::lock::{LockElement, LockRequest, LockResponse, flags};
 use smbkit_wire::{NtStatus, Pdu};
@@ -53,6 +53,38 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         .encode_body_to_vec()
         .map_err(|e| encode_failed(&e))?;
     Ok(Response::new(NtStatus::SUCCESS, body))
+}
+
+/// Whether `open` may read or write `length` bytes at `offset` under the
+/// byte-range locks of its file (MS-FSA 2.1.5.2, 2.1.5.3): else
+/// FILE_LOCK_CONFLICT. READ and WRITE ask.
+pub(crate) fn io_allowed<V>(
+    server: &FileServer<V>,
+    open: &OpenRef,
+    offset: u64,
+    length: u64,
+    io: Io,
+) -> Result<(), NtStatus> {
+    server
+        .locks
+        .check_io(open.file, open.id, offset, length, io)
+        .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)
+}
+
+/// Whether a server-side copy of `length` bytes may read them from
+/// `source` at `from` and write them to `dest` at `to` (Windows Server 2012
+/// and later, and Samba, check byte-range locks there too; smb2.ioctl's
+/// copy_chunk_src_lock and copy_chunk_dest_lock).
+pub(crate) fn copy_allowed<V>(
+    server: &FileServer<V>,
+    source: &OpenRef,
+    dest: &OpenRef,
+    from: u64,
+    to: u64,
+    length: u32,
+) -> Result<(), NtStatus> {
+    io_allowed(server, source, from, length.into(), Io::Read)?;
+    io_allowed(server, dest, to, length.into(), Io::Write)
 }
 
 /// Releases each element's range in order (3.3.5.14.1).

@@ -48,10 +48,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         .checked_add(u64::from(req.length))
         .filter(|end| *end <= MAX_OFFSET)
         .ok_or(NtStatus::INVALID_PARAMETER)?;
-    server
-        .locks
-        .check_io(open.file, open.id, req.offset, req.length.into(), Io::Read)
-        .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
+    super::lock::io_allowed(server, &open, req.offset, req.length.into(), Io::Read)?;
     let share = server.share_of(&open)?;
     let length = usize::try_from(req.length).map_err(|_| NtStatus::INVALID_PARAMETER)?;
     let data = if length == 0 {

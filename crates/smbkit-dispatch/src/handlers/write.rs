@@ -67,10 +67,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     {
         return Err(NtStatus::INVALID_PARAMETER);
     }
-    server
-        .locks
-        .check_io(open.file, open.id, offset, length, Io::Write)
-        .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
+    super::lock::io_allowed(server, &open, offset, length, Io::Write)?;
     let count = if req.data.is_empty() {
         0
     } else {
