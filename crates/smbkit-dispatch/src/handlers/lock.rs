@@ -71,22 +71,6 @@ pub(crate) fn io_allowed<V>(
         .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)
 }
 
-/// Whether a server-side copy of `length` bytes may read them from
-/// `source` at `from` and write them to `dest` at `to` (Windows Server 2012
-/// and later, and Samba, check byte-range locks there too; smb2.ioctl's
-/// copy_chunk_src_lock and copy_chunk_dest_lock).
-pub(crate) fn copy_allowed<V>(
-    server: &FileServer<V>,
-    source: &OpenRef,
-    dest: &OpenRef,
-    from: u64,
-    to: u64,
-    length: u32,
-) -> Result<(), NtStatus> {
-    io_allowed(server, source, from, length.into(), Io::Read)?;
-    io_allowed(server, dest, to, length.into(), Io::Write)
-}
-
 /// Releases each element's range in order (3.3.5.14.1).
 fn unlock<V>(
     server: &FileServer<V>,

@@ -185,14 +185,6 @@ async fn copy_one<V: Vfs>(
         )
         .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
     let len = usize::try_from(chunk.length).map_err(|_| NtStatus::INVALID_PARAMETER)?;
-    crate::handlers::lock::copy_allowed(
-        server,
-        source,
-        dest,
-        chunk.source_offset,
-        chunk.target_offset,
-        chunk.length,
-    )?;
     let data = src_share
         .vfs
         .read_at(source.data.handle, chunk.source_offset, len)
