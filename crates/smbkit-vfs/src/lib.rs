@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+mod ea;
 mod error;
 mod local;
 mod mem;
@@ -156,6 +157,30 @@ pub trait Vfs: Send + Sync + 'static {
         async { Err(VfsError::NotSupported("security descriptors")) }
     }
 
+    /// The handle's extended attributes (name, value), in the order
+    /// stored; empty when there are none. The default:
+    /// [`VfsError::NotSupported`].
+    fn eas(
+        &self,
+        handle: Handle,
+    ) -> impl Future<Output = Result<Vec<(String, Vec<u8>)>, VfsError>> + Send {
+        let _ = handle;
+        async { Err(VfsError::NotSupported("extended attributes")) }
+    }
+
+    /// Replaces all the handle's extended attributes (an empty list
+    /// removes them). Names are at most 255 bytes, values at most 65 535,
+    /// the whole at most [`MAX_EAS_LEN`] ([`VfsError::InvalidParameter`]
+    /// beyond). The default: [`VfsError::NotSupported`].
+    fn set_eas(
+        &self,
+        handle: Handle,
+        eas: Vec<(String, Vec<u8>)>,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send {
+        let _ = (handle, eas);
+        async { Err(VfsError::NotSupported("extended attributes")) }
+    }
+
     /// Reserves at least `size` bytes of storage for the file without
     /// changing its end of file (the AllocationSize of a CREATE, or a
     /// FileAllocationInformation that grows). The default:
@@ -169,6 +194,10 @@ pub trait Vfs: Send + Sync + 'static {
         async { Err(VfsError::NotSupported("allocation")) }
     }
 }
+
+/// The largest total of extended attributes [`Vfs::set_eas`] stores
+/// (64 KiB, as NTFS).
+pub const MAX_EAS_LEN: usize = 65_536;
 
 /// The largest security descriptor [`Vfs::set_security`] stores (64 KiB,
 /// the size limit of one Linux extended attribute).

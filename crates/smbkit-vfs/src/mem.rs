@@ -73,6 +73,8 @@ struct Node {
     linked: bool,
     /// The stored security descriptor (opaque bytes).
     sd: Option<Vec<u8>>,
+    /// Extended attributes.
+    eas: Vec<(String, Vec<u8>)>,
     /// Bytes reserved by [`Vfs::allocate`] (reported when above the size).
     reserved: u64,
     /// Open handles.
@@ -121,6 +123,7 @@ impl Node {
             attributes,
             linked: true,
             sd: None,
+            eas: Vec::new(),
             reserved: 0,
             opens: 0,
         }
@@ -682,6 +685,24 @@ impl Vfs for MemFs {
         let h = st.handle(handle)?;
         let node = st.node_mut(h.node)?;
         node.sd = sd;
+        node.change = FileTime::now();
+        Ok(())
+    }
+
+    async fn eas(&self, handle: Handle) -> Result<Vec<(String, Vec<u8>)>, VfsError> {
+        let st = self.lock();
+        let h = st.handle(handle)?;
+        Ok(st.node(h.node)?.eas.clone())
+    }
+
+    async fn set_eas(&self, handle: Handle, eas: Vec<(String, Vec<u8>)>) -> Result<(), VfsError> {
+        if crate::ea::encode_eas(&eas).is_none() {
+            return Err(VfsError::InvalidParameter("extended attributes too large"));
+        }
+        let mut st = self.lock();
+        let h = st.handle(handle)?;
+        let node = st.node_mut(h.node)?;
+        node.eas = eas;
         node.change = FileTime::now();
         Ok(())
     }

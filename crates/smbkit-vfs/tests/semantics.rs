@@ -380,6 +380,21 @@ mod cases {
             status(fs.security_at(&p("missing")).await),
             NtStatus::OBJECT_NAME_NOT_FOUND
         );
+        // Extended attributes: replaced as a whole, empty removes.
+        assert!(fs.eas(o.handle).await.unwrap().is_empty());
+        let eas = vec![
+            ("EAONE".to_owned(), b"VALUE1".to_vec()),
+            ("SECONDEA".to_owned(), b"ValueTwo".to_vec()),
+        ];
+        fs.set_eas(o.handle, eas.clone()).await.unwrap();
+        assert_eq!(fs.eas(o.handle).await.unwrap(), eas);
+        let huge = vec![("X".to_owned(), vec![0u8; 70_000])];
+        assert_eq!(
+            status(fs.set_eas(o.handle, huge).await),
+            NtStatus::INVALID_PARAMETER
+        );
+        fs.set_eas(o.handle, Vec::new()).await.unwrap();
+        assert!(fs.eas(o.handle).await.unwrap().is_empty());
         // Reserving space shows in the allocation size, not the size.
         fs.allocate(o.handle, 1 << 20).await.unwrap();
         let i = fs.info(o.handle).await.unwrap();

@@ -9,6 +9,7 @@
 mod access;
 mod close;
 mod create;
+mod ea;
 mod flush;
 pub(crate) mod ioctl;
 mod lock;

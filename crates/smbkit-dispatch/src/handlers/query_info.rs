@@ -381,7 +381,9 @@ async fn file_class<V: Vfs>(
         }
         // FILE_READ_EA is required (MS-SMB2 3.3.5.20.1); no EAs are stored.
         class::FILE_FULL_EA_INFORMATION if granted & READ_EA == 0 => Err(NtStatus::ACCESS_DENIED),
-        class::FILE_FULL_EA_INFORMATION => Err(NtStatus::NO_EAS_ON_FILE),
+        class::FILE_FULL_EA_INFORMATION => {
+            super::ea::query(server.share_of(open)?.vfs.as_ref(), open.data.handle, limit).await
+        }
         c if invalid_for_query(c) => Err(NtStatus::INVALID_INFO_CLASS),
         _ => Err(NtStatus::NOT_SUPPORTED),
     }

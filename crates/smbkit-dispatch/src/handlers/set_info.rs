@@ -17,6 +17,7 @@
 //!   always carries its own offset, so neither changes any I/O).
 //! * Security descriptors: merged into the stored one (see
 //!   [`security`](super::security)).
+//! * Extended attributes (FileFullEaInformation, see [`ea`](super::ea)).
 //! * Quota and file-system classes: NOT_SUPPORTED.
 //! * A read-only share refuses every change with ACCESS_DENIED.
 
@@ -41,6 +42,8 @@ const WRITE_DATA: u32 = 0x0000_0002;
 const WRITE_ATTRIBUTES: u32 = 0x0000_0100;
 /// DELETE.
 const DELETE: u32 = 0x0001_0000;
+/// FILE_WRITE_EA.
+const WRITE_EA: u32 = 0x0000_0010;
 /// The FileModeInformation flags a client may set (MS-FSCC 2.4.31):
 /// WRITE_THROUGH, SEQUENTIAL_ONLY, NO_INTERMEDIATE_BUFFERING,
 /// SYNCHRONOUS_IO_ALERT, SYNCHRONOUS_IO_NONALERT, DELETE_ON_CLOSE.
@@ -189,8 +192,12 @@ async fn file_class<V: Vfs>(
             open.set_mode(m.mode);
             Ok(())
         }
+        class::FILE_FULL_EA_INFORMATION => {
+            need(WRITE_EA)?;
+            let eas = super::ea::parse(req.buffer)?;
+            super::ea::set(vfs.as_ref(), handle, eas).await
+        }
         class::FILE_LINK_INFORMATION
-        | class::FILE_FULL_EA_INFORMATION
         | class::FILE_VALID_DATA_LENGTH_INFORMATION
         | class::FILE_SHORT_NAME_INFORMATION
         | class::FILE_RENAME_INFORMATION_EX => Err(NtStatus::NOT_SUPPORTED),

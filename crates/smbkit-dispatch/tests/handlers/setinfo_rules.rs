@@ -89,3 +89,73 @@ async fn position_mode_links_change_time_allocation() {
     assert_eq!((u64_at(&out, 0), u64_at(&out, 8)), (4096, 0));
     e.close(id).await;
 }
+
+/// A FILE_FULL_EA_INFORMATION list.
+fn ea_list(eas: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, (name, value)) in eas.iter().enumerate() {
+        let start = out.len();
+        out.extend_from_slice(&[0, 0, 0, 0, 0, name.len() as u8]);
+        out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        out.extend_from_slice(value);
+        if i + 1 < eas.len() {
+            while out.len() % 4 != 0 {
+                out.push(0);
+            }
+            let next = (out.len() - start) as u32;
+            out[start..start + 4].copy_from_slice(&next.to_le_bytes());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn extended_attributes_from_create_and_set_info() {
+    let e = env();
+    let name = string_to_utf16le("ea");
+    let ext_a = ea_list(&[("EAONE", b"VALUE1"), ("SECONDEA", b"ValueTwo")]);
+    let req = CreateRequest {
+        impersonation_level: 2,
+        desired_access: RW | 0x18, // + FILE_READ_EA | FILE_WRITE_EA
+        share_access: 7,
+        create_disposition: disposition::CREATE,
+        name: &name,
+        contexts: vec![smbkit_wire::create::context::CreateContext::new(
+            b"ExtA", &ext_a,
+        )],
+        ..CreateRequest::default()
+    };
+    let r = e
+        .send(Command::CREATE, message(Command::CREATE, &req))
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    let id = CreateResponse::decode(&with_header_cmd(&r.body, Command::CREATE))
+        .unwrap()
+        .file_id;
+    let full = fscc::class::FILE_FULL_EA_INFORMATION;
+    let all = |len| e.query_info(id, info_type::FILE, full, len, 0);
+    assert_eq!(output(&all(4096).await, Command::QUERY_INFO), ext_a);
+    // Only the first fits: BUFFER_OVERFLOW with one entry.
+    let r = all(24).await;
+    assert_eq!(r.status, NtStatus::BUFFER_OVERFLOW);
+    // Set one, remove one (empty value), lower-case names come back upper.
+    let change = ea_list(&[("NewEA", b"testme"), ("eaone", b"")]);
+    assert_eq!(
+        e.set_info(id, full, &change).await.status,
+        NtStatus::SUCCESS
+    );
+    assert_eq!(
+        output(&all(4096).await, Command::QUERY_INFO),
+        ea_list(&[("SECONDEA", b"ValueTwo"), ("NEWEA", b"testme")])
+    );
+    // A bad name is refused.
+    assert_eq!(
+        e.set_info(id, full, &ea_list(&[("a:b", b"x")]))
+            .await
+            .status,
+        NtStatus(0x8000_0013)
+    );
+    e.close(id).await;
+}

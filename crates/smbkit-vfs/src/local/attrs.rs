@@ -18,6 +18,9 @@ pub const DOS_XATTR: &str = "user.smbkit.dos";
 /// Name of the extended attribute holding the security descriptor (the
 /// opaque bytes given to `set_security`).
 pub const SD_XATTR: &str = "user.smbkit.sd";
+/// Name of the extended attribute holding the client's extended
+/// attributes (the format of `types::encode_eas`).
+pub const EAS_XATTR: &str = "user.smbkit.eas";
 /// Version byte of the [`DOS_XATTR`] format written now.
 const XATTR_VERSION: u8 = 2;
 
@@ -110,8 +113,17 @@ impl Inner {
     /// The stored security descriptor of `fd`; `None` when none is stored
     /// (or the file system keeps no xattrs).
     pub(super) fn read_sd(&self, fd: BorrowedFd<'_>) -> Result<Option<Vec<u8>>, VfsError> {
-        let mut buf = vec![0u8; crate::MAX_SECURITY_LEN];
-        match rustix::fs::fgetxattr(fd, SD_XATTR, &mut buf) {
+        self.read_blob(fd, SD_XATTR)
+    }
+
+    /// The value of the xattr `name` (at most 64 KiB), `None` when absent.
+    pub(super) fn read_blob(
+        &self,
+        fd: BorrowedFd<'_>,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, VfsError> {
+        let mut buf = vec![0u8; crate::MAX_SECURITY_LEN.max(crate::MAX_EAS_LEN)];
+        match rustix::fs::fgetxattr(fd, name, &mut buf) {
             Ok(n) => {
                 buf.truncate(n);
                 Ok(Some(buf))
@@ -123,9 +135,19 @@ impl Inner {
 
     /// Stores or removes the security descriptor of `fd`.
     pub(super) fn write_sd(&self, fd: BorrowedFd<'_>, sd: Option<&[u8]>) -> Result<(), VfsError> {
-        let r = match sd {
-            Some(sd) => rustix::fs::fsetxattr(fd, SD_XATTR, sd, XattrFlags::empty()),
-            None => match rustix::fs::fremovexattr(fd, SD_XATTR) {
+        self.write_blob(fd, SD_XATTR, sd)
+    }
+
+    /// Sets or removes the xattr `name`.
+    pub(super) fn write_blob(
+        &self,
+        fd: BorrowedFd<'_>,
+        name: &str,
+        value: Option<&[u8]>,
+    ) -> Result<(), VfsError> {
+        let r = match value {
+            Some(v) => rustix::fs::fsetxattr(fd, name, v, XattrFlags::empty()),
+            None => match rustix::fs::fremovexattr(fd, name) {
                 Err(rustix::io::Errno::NODATA) => Ok(()),
                 r => r,
             },

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use cap_std::fs::{FileExt, Metadata, MetadataExt};
 use rustix::fs::{Timespec, Timestamps, UTIME_OMIT};
 
-use super::attrs::DosXattr;
+use super::attrs::{DosXattr, EAS_XATTR};
 use super::names::Found;
 use super::{Inner, LocalFs, Obj, lock, name_of};
 use crate::mem::fold;
@@ -368,6 +368,28 @@ impl Vfs for LocalFs {
         let h = self.handle(handle)?;
         self.run(move |inner| inner.write_sd(h.obj.fd(), sd.as_deref()))
             .await
+    }
+
+    async fn eas(&self, handle: Handle) -> Result<Vec<(String, Vec<u8>)>, VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |inner| {
+            Ok(inner
+                .read_blob(h.obj.fd(), EAS_XATTR)?
+                .map(|b| crate::ea::decode_eas(&b))
+                .unwrap_or_default())
+        })
+        .await
+    }
+
+    async fn set_eas(&self, handle: Handle, eas: Vec<(String, Vec<u8>)>) -> Result<(), VfsError> {
+        let blob = crate::ea::encode_eas(&eas)
+            .ok_or(VfsError::InvalidParameter("extended attributes too large"))?;
+        let h = self.handle(handle)?;
+        self.run(move |inner| {
+            let value = (!blob.is_empty()).then_some(blob.as_slice());
+            inner.write_blob(h.obj.fd(), EAS_XATTR, value)
+        })
+        .await
     }
 
     async fn allocate(&self, handle: Handle, size: u64) -> Result<(), VfsError> {

@@ -2,7 +2,8 @@
 //!
 //! Name rules, dispositions, kind options, access and share checks are
 //! here; each create context the server answers has its own module
-//! ([`mxac`], [`qfid`], [`secd`]; `AlSi` reserves space). Every other context (durable handles DHnQ/DH2Q,
+//! ([`mxac`], [`qfid`], [`secd`]; `AlSi` reserves space, `ExtA` sets
+//! extended attributes). Every other context (durable handles DHnQ/DH2Q,
 //! leases RqLs, AAPL, …) is ignored: no durable handle and no lease is
 //! granted, and nothing is echoed, which is what a client must expect from
 //! a server that grants none (MS-SMB2 3.3.5.9).
@@ -203,6 +204,12 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         return Err(NtStatus::INVALID_PARAMETER);
     }
     let requested_sd = secd::requested(&req.contexts)?;
+    let requested_eas = req
+        .contexts
+        .iter()
+        .find(|c| c.is(smbkit_wire::create::context::name::EA_BUFFER))
+        .map(|c| super::ea::parse(&c.data))
+        .transpose()?;
     let alloc = allocation_size(&req.contexts)?;
     let existing = share.vfs.stat(&path).await.ok();
     if existing.is_some() && disp == Disposition::Create {
@@ -308,6 +315,12 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             let _ = share.vfs.remove(&path).await;
             return Err(status);
         }
+    }
+    if let Some(eas) = requested_eas.filter(|_| opened.action != OpenAction::Opened)
+        && let Err(status) = super::ea::set(share.vfs.as_ref(), opened.handle, eas).await
+    {
+        let _ = share.vfs.close(opened.handle).await;
+        return Err(status);
     }
     if let Some(size) =
         alloc.filter(|&s| s > 0 && !info.is_dir && opened.action != OpenAction::Opened)
