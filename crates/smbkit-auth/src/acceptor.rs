@@ -170,8 +170,19 @@ impl Acceptor {
         creds: &dyn CredentialStore,
     ) -> Result<Step, AuthError> {
         let state = mem::replace(&mut self.state, State::Finished);
-        let (step, next) = self.advance(state, token, now_filetime, creds)?;
+        let krb = self.config.kerberos.clone();
+        let realms = krb
+            .as_ref()
+            .map_or(&[][..], |k| k.config().realms.as_slice());
+        let upn = UpnCredentials {
+            inner: creds,
+            realms,
+        };
+        let (mut step, next) = self.advance(state, token, now_filetime, &upn)?;
         self.state = next;
+        if let Step::Done { auth, .. } = &mut step {
+            upn.normalize(auth);
+        }
         Ok(step)
     }
 
@@ -414,6 +425,49 @@ impl Acceptor {
     }
 }
 
+/// With Kerberos configured, an NTLM user name in UPN form `name@REALM`
+/// (Samba's client sends that after falling back from Kerberos) with a
+/// configured realm names the local user `name`.
+struct UpnCredentials<'a> {
+    inner: &'a dyn CredentialStore,
+    realms: &'a [String],
+}
+
+impl UpnCredentials<'_> {
+    fn local_name<'u>(&self, user: &'u str) -> Option<&'u str> {
+        let (name, realm) = user.rsplit_once('@')?;
+        self.realms
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(realm))
+            .then_some(name)
+    }
+
+    /// `alice@REALM` signed in with NTLM becomes user `alice` of `REALM`.
+    fn normalize(&self, auth: &mut Authenticated) {
+        if let Some(name) = self.local_name(&auth.user)
+            && self.inner.nt_hash(&auth.user).is_none()
+        {
+            let (name, realm) = (name.to_owned(), auth.user.rsplit_once('@'));
+            if let Some((_, realm)) = realm {
+                auth.domain = realm.to_owned();
+            }
+            auth.user = name;
+        }
+    }
+}
+
+impl CredentialStore for UpnCredentials<'_> {
+    fn nt_hash(&self, user: &str) -> Option<crate::NtHash> {
+        self.inner
+            .nt_hash(user)
+            .or_else(|| self.local_name(user).and_then(|n| self.inner.nt_hash(n)))
+    }
+
+    fn has_user(&self, user: &str) -> bool {
+        self.inner.has_user(user)
+    }
+}
+
 fn parse_resp(token: &[u8]) -> Result<NegTokenResp, AuthError> {
     match spnego::parse(token)? {
         NegotiationToken::Resp(r) => Ok(r),
@@ -499,5 +553,47 @@ fn finish_spnego(
                 },
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SessionKey;
+    use crate::{MemoryCredentials, NtHash};
+
+    #[test]
+    fn upn_names_of_configured_realms_map_to_local_users() {
+        let creds = MemoryCredentials::new().with_password("alice", "pw");
+        let realms = ["SMBKIT.TEST".to_owned()];
+        let upn = UpnCredentials {
+            inner: &creds,
+            realms: &realms,
+        };
+        let want = NtHash::from_password("pw");
+        assert_eq!(
+            upn.nt_hash("alice@smbkit.test").map(|h| *h.as_bytes()),
+            Some(*want.as_bytes())
+        );
+        assert!(upn.nt_hash("alice@OTHER.TEST").is_none());
+        assert!(upn.nt_hash("bob@SMBKIT.TEST").is_none());
+
+        let mut auth = Authenticated::kerberos(
+            "alice@SMBKIT.TEST".into(),
+            String::new(),
+            SessionKey::from_bytes([0; 16]),
+        );
+        upn.normalize(&mut auth);
+        assert_eq!(
+            (auth.user.as_str(), auth.domain.as_str()),
+            ("alice", "SMBKIT.TEST")
+        );
+
+        let none: [String; 0] = [];
+        let plain = UpnCredentials {
+            inner: &creds,
+            realms: &none,
+        };
+        assert!(plain.nt_hash("alice@SMBKIT.TEST").is_none());
     }
 }
