@@ -17,6 +17,7 @@ mod bench;
 mod bench_server;
 mod cmd;
 mod conformance;
+mod fuzz;
 mod net;
 mod peers;
 mod soak;
@@ -43,6 +44,9 @@ commands:
   soak [--minutes N] [--honest N] [--hostile N]
                   honest and hostile clients at once against a release smbkitd;
                   fails on an honest failure, a panic, or memory that keeps growing
+  fuzz [--seconds N] [TARGET...]
+                  replay the committed fuzz inputs, then run each cargo-fuzz target
+                  for N s (default 60) when a nightly toolchain is present
   bench server [--rounds N] [--size-mib M]
                   smbkitd against Samba smbd (smbclient put/get, signed and
                   encrypted); prints a table and writes docs/performance.md
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         ["bench", rest @ ..] => bench::run(rest),
         ["soak", rest @ ..] => soak::run(rest),
         ["conformance", rest @ ..] => conformance::run(rest),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         ["smbtorture"] => peers::install_missing().and_then(|()| torture::run()),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");

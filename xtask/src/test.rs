@@ -47,6 +47,8 @@ pub fn run(args: &[&str]) -> Result<(), String> {
         ]),
     )?;
     crate::torture::run()?;
+    // Last: the fuzz targets, 60 s each (skipped with a note without nightly).
+    crate::fuzz::run(&[])?;
     println!("==> all checks passed");
     Ok(())
 }
