@@ -373,6 +373,10 @@ mod cases {
             status(fs.set_security(o.handle, Some(big)).await),
             NtStatus::INVALID_PARAMETER
         );
+        // Larger than a first small read buffer.
+        let long: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        fs.set_security(o.handle, Some(long.clone())).await.unwrap();
+        assert_eq!(fs.security(o.handle).await.unwrap(), Some(long));
         fs.set_security(o.handle, None).await.unwrap();
         assert_eq!(fs.security(o.handle).await.unwrap(), None);
         fs.set_security(o.handle, None).await.unwrap();

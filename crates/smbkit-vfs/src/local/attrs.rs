@@ -122,15 +122,21 @@ impl Inner {
         fd: BorrowedFd<'_>,
         name: &str,
     ) -> Result<Option<Vec<u8>>, VfsError> {
-        let mut buf = vec![0u8; crate::MAX_SECURITY_LEN.max(crate::MAX_EAS_LEN)];
-        match rustix::fs::fgetxattr(fd, name, &mut buf) {
-            Ok(n) => {
-                buf.truncate(n);
-                Ok(Some(buf))
+        // Most values are small: try 1 KiB first, the 64 KiB limit when
+        // that is too short.
+        for size in [1024, crate::MAX_SECURITY_LEN.max(crate::MAX_EAS_LEN)] {
+            let mut buf = vec![0u8; size];
+            match rustix::fs::fgetxattr(fd, name, &mut buf) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    return Ok(Some(buf));
+                }
+                Err(rustix::io::Errno::RANGE) => {}
+                Err(rustix::io::Errno::NODATA | rustix::io::Errno::OPNOTSUPP) => return Ok(None),
+                Err(e) => return Err(io::Error::from(e).into()),
             }
-            Err(rustix::io::Errno::NODATA | rustix::io::Errno::OPNOTSUPP) => Ok(None),
-            Err(e) => Err(io::Error::from(e).into()),
         }
+        Err(VfsError::Internal("extended attribute larger than 64 KiB"))
     }
 
     /// Stores or removes the security descriptor of `fd`.
