@@ -193,6 +193,51 @@ pub trait Vfs: Send + Sync + 'static {
         let _ = (handle, size);
         async { Err(VfsError::NotSupported("allocation")) }
     }
+
+    /// Marks the file sparse or not (FSCTL_SET_SPARSE): the SPARSE_FILE
+    /// attribute, kept with the other DOS attributes. The default:
+    /// [`VfsError::NotSupported`].
+    fn set_sparse(
+        &self,
+        handle: Handle,
+        sparse: bool,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send {
+        let _ = (handle, sparse);
+        async { Err(VfsError::NotSupported("sparse files")) }
+    }
+
+    /// The ranges `(offset, length)` of `[offset, offset + len)` that hold
+    /// data (are allocated), in order, cut at the end of file. The default
+    /// treats every byte below the end of file as allocated.
+    fn allocated_ranges(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: u64,
+    ) -> impl Future<Output = Result<Vec<(u64, u64)>, VfsError>> + Send {
+        async move {
+            let size = self.info(handle).await?.size;
+            let end = offset.saturating_add(len).min(size);
+            Ok(if end > offset {
+                vec![(offset, end.saturating_sub(offset))]
+            } else {
+                Vec::new()
+            })
+        }
+    }
+
+    /// Zeroes `[offset, offset + len)` of the file and releases its storage
+    /// where the file system can (a hole); the end of file does not move.
+    /// Needs `write`. The default: [`VfsError::NotSupported`].
+    fn punch_hole(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: u64,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send {
+        let _ = (handle, offset, len);
+        async { Err(VfsError::NotSupported("hole punching")) }
+    }
 }
 
 /// The largest total of extended attributes [`Vfs::set_eas`] stores

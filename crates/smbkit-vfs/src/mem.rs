@@ -67,7 +67,7 @@ struct Node {
     access: FileTime,
     write: FileTime,
     change: FileTime,
-    /// Stored attributes (only [`DosAttributes::SETTABLE`] bits).
+    /// Stored attributes (only [`DosAttributes::STORED`] bits).
     attributes: DosAttributes,
     /// Still has a name in the tree.
     linked: bool,
@@ -508,7 +508,8 @@ impl Vfs for MemFs {
             node.write = t;
         }
         if let Some(a) = info.attributes {
-            node.attributes = a.intersection(DosAttributes::SETTABLE);
+            let sparse = node.attributes.intersection(DosAttributes::SPARSE_FILE);
+            node.attributes = a.intersection(DosAttributes::SETTABLE).union(sparse);
         }
         if let Some(t) = info.change_time {
             node.change = t;
@@ -704,6 +705,42 @@ impl Vfs for MemFs {
         let node = st.node_mut(h.node)?;
         node.eas = eas;
         node.change = FileTime::now();
+        Ok(())
+    }
+
+    async fn set_sparse(&self, handle: Handle, sparse: bool) -> Result<(), VfsError> {
+        let mut st = self.lock();
+        let h = st.handle(handle)?;
+        let node = st.node_mut(h.node)?;
+        if node.is_dir() {
+            return Err(VfsError::IsADirectory);
+        }
+        node.attributes = if sparse {
+            node.attributes.union(DosAttributes::SPARSE_FILE)
+        } else {
+            node.attributes.difference(DosAttributes::SPARSE_FILE)
+        };
+        Ok(())
+    }
+
+    /// MemFs keeps no holes: the range below the end of file is zeroed.
+    async fn punch_hole(&self, handle: Handle, offset: u64, len: u64) -> Result<(), VfsError> {
+        let mut st = self.lock();
+        let h = st.writable_file(handle)?;
+        let node = st.node_mut(h.node)?;
+        let size = node.len();
+        let end = offset.saturating_add(len).min(size);
+        if end <= offset {
+            return Ok(());
+        }
+        let start = usize::try_from(offset).map_err(|_| VfsError::Internal("offset"))?;
+        let end = usize::try_from(end).map_err(|_| VfsError::Internal("offset"))?;
+        if let Kind::File(buf) = &mut node.kind {
+            buf.get_mut(start..end)
+                .ok_or(VfsError::Internal("punch range"))?
+                .fill(0);
+        }
+        node.touch();
         Ok(())
     }
 

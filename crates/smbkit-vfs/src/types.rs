@@ -141,6 +141,11 @@ impl DosAttributes {
     /// in a SET_INFO are ignored.
     pub const SETTABLE: DosAttributes = DosAttributes(0x0000_3127);
 
+    /// The bits kept with an object: [`SETTABLE`](Self::SETTABLE) and
+    /// SPARSE_FILE, which only [`Vfs::set_sparse`](crate::Vfs::set_sparse)
+    /// changes (a SET_INFO neither sets nor clears it).
+    pub const STORED: DosAttributes = DosAttributes(0x0000_3327);
+
     /// No bit set.
     pub const fn empty() -> DosAttributes {
         DosAttributes(0)
@@ -182,7 +187,7 @@ impl DosAttributes {
     /// What a client sees: the stored bits, DIRECTORY for a directory, and
     /// NORMAL when nothing else is set.
     pub(crate) fn reported(stored: DosAttributes, is_dir: bool) -> DosAttributes {
-        let mut a = stored.intersection(DosAttributes::SETTABLE);
+        let mut a = stored.intersection(DosAttributes::STORED);
         if is_dir {
             a = a.union(DosAttributes::DIRECTORY);
         }
@@ -456,7 +461,7 @@ pub struct SetInfo {
     /// change itself.
     pub change_time: Option<FileTime>,
     /// New attributes; only [`DosAttributes::SETTABLE`] bits are kept
-    /// (`NORMAL` alone clears them all).
+    /// (`NORMAL` alone clears them all); SPARSE_FILE stays as it was.
     pub attributes: Option<DosAttributes>,
 }
 

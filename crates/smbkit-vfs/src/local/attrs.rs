@@ -27,7 +27,7 @@ const XATTR_VERSION: u8 = 2;
 /// Stored DOS information (the [`DOS_XATTR`] value).
 ///
 /// Format version 2, 29 bytes: `version: u8 = 2`, `attributes: u32 LE`
-/// (only [`DosAttributes::SETTABLE`] bits), `creation: u64 LE` (FILETIME;
+/// (only [`DosAttributes::STORED`] bits), `creation: u64 LE` (FILETIME;
 /// 0 = not stored), `change: u64 LE` (a change time a client set; 0 =
 /// none), `change_mtime: u64 LE` (the mtime when it was set: the set
 /// change time is reported while the mtime is still this). Version 1 is
@@ -80,7 +80,7 @@ impl DosXattr {
         };
         Some(DosXattr {
             attributes: DosAttributes(u32::from_le_bytes(a.try_into().ok()?))
-                .intersection(DosAttributes::SETTABLE),
+                .intersection(DosAttributes::STORED),
             creation: FileTime(u64_at(c)?),
             change: FileTime(change),
             change_mtime: FileTime(change_mtime),

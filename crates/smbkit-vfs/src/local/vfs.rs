@@ -176,11 +176,18 @@ impl Vfs for LocalFs {
                     FileTime::from_unix(m.mtime(), u32::try_from(m.mtime_nsec()).unwrap_or(0))
                 });
                 let x = DosXattr {
-                    attributes: info
-                        .attributes
-                        .or(stored.map(|s| s.attributes))
-                        .unwrap_or(current.attributes)
-                        .intersection(DosAttributes::SETTABLE),
+                    attributes: match info.attributes {
+                        // SPARSE_FILE is not the client's to change here.
+                        Some(a) => a.intersection(DosAttributes::SETTABLE).union(
+                            stored.map_or(DosAttributes::empty(), |s| {
+                                s.attributes.intersection(DosAttributes::SPARSE_FILE)
+                            }),
+                        ),
+                        None => stored
+                            .map(|s| s.attributes)
+                            .unwrap_or(current.attributes)
+                            .intersection(DosAttributes::STORED),
+                    },
                     creation: info
                         .creation_time
                         .or(stored.map(|s| s.creation))
@@ -408,6 +415,108 @@ impl Vfs for LocalFs {
                 Ok(()) => Ok(()),
                 Err(rustix::io::Errno::OPNOTSUPP) => Err(VfsError::NotSupported(
                     "this file system cannot preallocate",
+                )),
+                Err(e) => Err(io::Error::from(e).into()),
+            }
+        })
+        .await
+    }
+
+    async fn set_sparse(&self, handle: Handle, sparse: bool) -> Result<(), VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |inner| {
+            if !matches!(h.obj, Obj::File(_)) {
+                return Err(VfsError::IsADirectory);
+            }
+            if !inner.opts.dos_xattr {
+                return Err(VfsError::NotSupported(
+                    "sparse files need the DOS attribute xattr",
+                ));
+            }
+            let fd = h.obj.fd();
+            let x = match inner.read_xattr(fd) {
+                Some(x) => x,
+                None => {
+                    let current = inner.handle_info(&h)?;
+                    DosXattr::new(
+                        current.attributes.intersection(DosAttributes::SETTABLE),
+                        current.creation_time,
+                    )
+                }
+            };
+            let attributes = if sparse {
+                x.attributes.union(DosAttributes::SPARSE_FILE)
+            } else {
+                x.attributes.difference(DosAttributes::SPARSE_FILE)
+            };
+            inner.write_xattr(fd, DosXattr { attributes, ..x })
+        })
+        .await
+    }
+
+    async fn allocated_ranges(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: u64,
+    ) -> Result<Vec<(u64, u64)>, VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |_| {
+            let Obj::File(f) = &h.obj else {
+                return Err(VfsError::IsADirectory);
+            };
+            let size = f.metadata().map_err(VfsError::from)?.len();
+            let end = offset.saturating_add(len).min(size);
+            let mut ranges = Vec::new();
+            let mut at = offset;
+            while at < end {
+                // SEEK_DATA: the next byte of data at or after `at`
+                // (ENXIO: none before the end of file).
+                let data = match rustix::fs::seek(f, rustix::fs::SeekFrom::Data(at)) {
+                    Ok(d) => d,
+                    Err(rustix::io::Errno::NXIO) => break,
+                    Err(rustix::io::Errno::INVAL) => {
+                        // No SEEK_DATA here: all of it is data.
+                        ranges.push((at, end.saturating_sub(at)));
+                        break;
+                    }
+                    Err(e) => return Err(io::Error::from(e).into()),
+                };
+                if data >= end {
+                    break;
+                }
+                let hole = rustix::fs::seek(f, rustix::fs::SeekFrom::Hole(data))
+                    .map_err(io::Error::from)?
+                    .min(end);
+                if hole <= data {
+                    break;
+                }
+                ranges.push((data, hole.saturating_sub(data)));
+                at = hole;
+            }
+            Ok(ranges)
+        })
+        .await
+    }
+
+    async fn punch_hole(&self, handle: Handle, offset: u64, len: u64) -> Result<(), VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |_| {
+            let Obj::File(f) = &h.obj else {
+                return Err(VfsError::IsADirectory);
+            };
+            if !h.write {
+                return Err(VfsError::AccessDenied);
+            }
+            if len == 0 {
+                return Ok(());
+            }
+            let flags =
+                rustix::fs::FallocateFlags::PUNCH_HOLE | rustix::fs::FallocateFlags::KEEP_SIZE;
+            match rustix::fs::fallocate(f, flags, offset, len) {
+                Ok(()) => Ok(()),
+                Err(rustix::io::Errno::OPNOTSUPP) => Err(VfsError::NotSupported(
+                    "this file system cannot punch holes",
                 )),
                 Err(e) => Err(io::Error::from(e).into()),
             }
