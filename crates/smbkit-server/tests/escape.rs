@@ -1,7 +1,7 @@
 //! Attempts to leave the share, through real clients: `..` components,
 //! absolute and drive paths, symbolic links inside the share that point
-//! outside (to a file, to a directory, to `/etc`), and stream names on
-//! them. Outside the share sits a canary directory; every attempt must
+//! outside (to a file, to a directory, to `/etc`), stream names on them,
+//! and renames and hard links of a file in the share to a name outside. Outside the share sits a canary directory; every attempt must
 //! fail with the status named here, and afterwards the canary directory
 //! must be byte-for-byte what it was, with nothing added. Samba's
 //! smbclient tries what a user would type; Python smbprotocol's raw
@@ -85,6 +85,8 @@ from smbprotocol.tree import TreeConnect
 from smbprotocol.open import (Open, CreateDisposition, CreateOptions, FileAttributes,
     FilePipePrinterAccessMask as A, DirectoryAccessMask as D, ImpersonationLevel, ShareAccess)
 from smbprotocol.exceptions import SMBResponseException
+from smbprotocol.open import SMB2SetInfoRequest
+from smbprotocol.file_info import FileRenameInformation, FileLinkInformation
 port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 conn = Connection(uuid.uuid4(), "127.0.0.1", port, require_signing=True)
 conn.connect()
@@ -103,8 +105,35 @@ modes = {
     "list": (D.FILE_LIST_DIRECTORY, CreateDisposition.FILE_OPEN, CreateOptions.FILE_DIRECTORY_FILE),
     "mkdir": (D.FILE_LIST_DIRECTORY, CreateDisposition.FILE_CREATE, CreateOptions.FILE_DIRECTORY_FILE),
 }
+# `rename` and `link`: open ok.txt and SET_INFO FileRenameInformation or
+# FileLinkInformation with the path as the new name.
+def set_name(info_class, path, access):
+    f = Open(tree, "ok.txt")
+    f.create(ImpersonationLevel.Impersonation, access, FileAttributes.FILE_ATTRIBUTE_NORMAL,
+             share, CreateDisposition.FILE_OPEN, CreateOptions.FILE_NON_DIRECTORY_FILE)
+    try:
+        info = info_class()
+        info["replace_if_exists"] = False
+        info["file_name"] = path
+        req = SMB2SetInfoRequest()
+        req["info_type"] = info.INFO_TYPE
+        req["file_info_class"] = info.INFO_CLASS
+        req["file_id"] = f.file_id
+        req["buffer"] = info
+        conn.receive(conn.send(req, sid=session.session_id, tid=tree.tree_connect_id))
+        return "opened:" + info_class.__name__
+    except SMBResponseException as e:
+        return "%08x" % e.status
+    finally:
+        f.close()
 for spec in sys.argv[4:]:
     label, path, mode = spec.split("|")
+    if mode == "rename":
+        print(label, set_name(FileRenameInformation, path, A.DELETE), flush=True)
+        continue
+    if mode == "link":
+        print(label, set_name(FileLinkInformation, path, A.FILE_READ_ATTRIBUTES), flush=True)
+        continue
     access, disposition, options = modes[mode]
     f = Open(tree, path)
     try:
@@ -137,6 +166,7 @@ const INVALID_PARAMETER: &str = "c000000d";
 /// they are when the stream name has a `\` (MS-FSCC 2.1.5), refused when
 /// the file is a link out of the share.
 const STREAM: &[&str] = &[OBJECT_NAME_NOT_FOUND, OBJECT_NAME_INVALID, ACCESS_DENIED];
+const NOT_SUPPORTED: &str = "c00000bb";
 
 /// (label, path as sent, mode, the statuses that are right). A `..`
 /// component makes the name invalid; a leading `\\` is an invalid
@@ -291,6 +321,56 @@ const RAW_ATTEMPTS: &[(&str, &str, &str, &[&str])] = &[
         r"link_dir\canary.txt:evil",
         "overwrite",
         STREAM,
+    ),
+    // Renames and hard links of ok.txt to a new name outside (hard links
+    // are not supported yet; once they are, the path rules apply).
+    (
+        "rename-dotdot",
+        r"..\outside\moved.txt",
+        "rename",
+        &[OBJECT_NAME_INVALID],
+    ),
+    (
+        "rename-lead",
+        r"\..\outside\moved.txt",
+        "rename",
+        &[OBJECT_NAME_INVALID],
+    ),
+    (
+        "rename-link-dir",
+        r"link_dir\moved.txt",
+        "rename",
+        &[ACCESS_DENIED],
+    ),
+    (
+        "rename-link-up",
+        r"dir\up\moved.txt",
+        "rename",
+        &[ACCESS_DENIED],
+    ),
+    (
+        "rename-link-etc",
+        r"link_etc\moved.txt",
+        "rename",
+        &[ACCESS_DENIED],
+    ),
+    (
+        "link-dotdot",
+        r"..\outside\hard.txt",
+        "link",
+        &[NOT_SUPPORTED, OBJECT_NAME_INVALID],
+    ),
+    (
+        "link-link-dir",
+        r"link_dir\hard.txt",
+        "link",
+        &[NOT_SUPPORTED, ACCESS_DENIED],
+    ),
+    (
+        "link-link-up",
+        r"dir\up\hard.txt",
+        "link",
+        &[NOT_SUPPORTED, ACCESS_DENIED],
     ),
 ];
 
