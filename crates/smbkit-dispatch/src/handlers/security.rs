@@ -124,6 +124,9 @@ pub(crate) async fn set<V: Vfs>(
         return Err(NtStatus::ACCESS_DENIED);
     }
     let new = Sd::parse(buffer)?;
+    if which & security_information::OWNER != 0 {
+        new.check_owner()?;
+    }
     let share = server.share_of(open)?;
     let vfs = share.vfs.as_ref();
     let mut sd = current(vfs, open.data.handle, open.data.is_dir).await;

@@ -106,6 +106,12 @@ async fn set_sd_comes_back_and_limits_access() {
         .query_info(f.file_id, info_type::SECURITY, 0, 4096, 0x8)
         .await;
     assert_eq!(r.status, NtStatus::ACCESS_DENIED);
+    // Giving the file to a stranger needs a privilege.
+    let stranger = sd(&sid(5, &[21, 1, 2, 3, 1000]), &users, None);
+    assert_eq!(
+        e.set_sd(f.file_id, 0x1, &stranger).await,
+        NtStatus(0xC000_005A)
+    );
     // Garbage is refused.
     assert_eq!(
         e.set_sd(f.file_id, SECINFO_OGD, &ro[..25]).await,

@@ -13,12 +13,17 @@ use super::super::security::{Sd, stored_at};
 const DELETE_CHILD: u32 = 0x0000_0040;
 
 /// The descriptor of a `SecD` context among `contexts`, parsed (a malformed
-/// one fails the CREATE with STATUS_INVALID_SECURITY_DESCR).
+/// one fails the CREATE with STATUS_INVALID_SECURITY_DESCR, an owner
+/// outside the token with STATUS_INVALID_OWNER).
 pub(super) fn requested(contexts: &[CreateContext<'_>]) -> Result<Option<Sd>, NtStatus> {
     contexts
         .iter()
         .find(|c| c.is(smbkit_wire::create::context::name::SD_BUFFER))
-        .map(|c| Sd::parse(&c.data))
+        .map(|c| {
+            let sd = Sd::parse(&c.data)?;
+            sd.check_owner()?;
+            Ok(sd)
+        })
         .transpose()
 }
 

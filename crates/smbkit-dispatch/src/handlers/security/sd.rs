@@ -8,6 +8,8 @@ use smbkit_wire::query_info::security_information as si;
 
 use super::super::access::map_generic;
 
+/// STATUS_INVALID_OWNER (MS-ERREF 2.3.1).
+pub(crate) const INVALID_OWNER: NtStatus = NtStatus(0xC000_005A);
 /// STATUS_INVALID_SECURITY_DESCR (MS-ERREF 2.3.1).
 pub(crate) const INVALID_SECURITY_DESCR: NtStatus = NtStatus(0xC000_0079);
 
@@ -58,7 +60,7 @@ pub(crate) fn sid(authority: u8, subs: &[u32]) -> Vec<u8> {
 /// The SIDs of every session's token: smbkit has no per-user identities
 /// yet, so each user is Everyone, Authenticated Users, BUILTIN\Users and
 /// BUILTIN\Administrators (the owner of the default descriptor).
-fn in_token(s: &[u8]) -> bool {
+pub(crate) fn in_token(s: &[u8]) -> bool {
     [
         sid(1, &[0]),
         sid(5, &[11]),
@@ -216,6 +218,16 @@ impl Sd {
             sacl,
             dacl,
         })
+    }
+
+    /// Refuses an owner outside the session's token: taking ownership for
+    /// someone else needs a privilege (SeRestorePrivilege) nobody holds
+    /// here (MS-DTYP 2.5.3.4, STATUS_INVALID_OWNER).
+    pub(crate) fn check_owner(&self) -> Result<(), NtStatus> {
+        match &self.owner {
+            Some(owner) if !in_token(owner) => Err(INVALID_OWNER),
+            _ => Ok(()),
+        }
     }
 
     /// Whether a DACL is present and NULL (everyone may do everything).
@@ -425,9 +437,11 @@ mod tests {
         };
         sd.merge(&empty, si::DACL);
         assert_eq!(sd.granted(), OWNER_RIGHTS);
+        assert_eq!(sd.check_owner(), Ok(()));
         // A stranger owns it: nothing at all.
         sd.owner = Some(sid(5, &[21, 1, 2, 3, 500]));
         assert_eq!(sd.granted(), 0);
+        assert_eq!(sd.check_owner(), Err(INVALID_OWNER));
     }
 
     #[test]
