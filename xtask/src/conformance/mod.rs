@@ -13,7 +13,7 @@ mod report;
 mod samba;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -181,22 +181,15 @@ pub fn run(args: &[&str]) -> Result<(), String> {
 
     let target = target_dir()?;
     let started = Instant::now();
-    let smbkitd = torture::start(&binary)?;
-    let samba = samba::start()?;
-    let samba_addr = samba.addr;
-    let (binary, tests, options, target) = (&binary, &tests, &options, &target);
+    let mut smbkitd = Peer::Smbkitd {
+        running: Some(torture::start(&binary)?),
+        binary,
+    };
+    let mut samba = Peer::Samba(Some(samba::start()?));
+    let (tests, options, target) = (&tests, &options, &target);
     let (ours, theirs) = std::thread::scope(|scope| {
-        let ours = scope.spawn(move || run_all_smbkitd(smbkitd, binary, tests, options, target));
-        let theirs = scope.spawn(move || {
-            run_all(
-                "samba",
-                samba_addr,
-                samba::UNIX_USER,
-                tests,
-                options,
-                target,
-            )
-        });
+        let ours = scope.spawn(|| run_all(&mut smbkitd, tests, options, target));
+        let theirs = scope.spawn(|| run_all(&mut samba, tests, options, target));
         (
             ours.join()
                 .map_err(|_| "the smbkitd thread panicked".to_owned()),
@@ -205,7 +198,7 @@ pub fn run(args: &[&str]) -> Result<(), String> {
                 .map_err(|_| "the Samba thread panicked".to_owned()),
         )
     });
-    drop(samba);
+    drop((smbkitd, samba));
     let (ours, theirs) = (ours??, theirs??);
     let minutes = started.elapsed().as_secs_f64() / 60.0;
 
@@ -239,53 +232,104 @@ pub fn run(args: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs every test against smbkitd; restarts it (and says so in the result)
+/// A server under test.
+enum Peer {
+    Smbkitd {
+        running: Option<torture::Running>,
+        binary: PathBuf,
+    },
+    Samba(Option<samba::Samba>),
+}
+
+/// A server that went down more often than this ends the run: the results
+/// would say nothing.
+const MAX_RESTARTS: usize = 5;
+
+impl Peer {
+    fn name(&self) -> &'static str {
+        match self {
+            Peer::Smbkitd { .. } => "smbkitd",
+            Peer::Samba(_) => "samba",
+        }
+    }
+
+    fn user(&self) -> &'static str {
+        match self {
+            Peer::Smbkitd { .. } => USER,
+            Peer::Samba(_) => samba::UNIX_USER,
+        }
+    }
+
+    fn addr(&self) -> Option<SocketAddr> {
+        match self {
+            Peer::Smbkitd { running, .. } => running.as_ref().map(|r| r.addr),
+            Peer::Samba(samba) => samba.as_ref().map(|s| s.addr),
+        }
+    }
+
+    fn alive(&mut self) -> bool {
+        match self {
+            Peer::Smbkitd { running, .. } => running
+                .as_mut()
+                .is_some_and(|r| matches!(r.child.try_wait(), Ok(None))),
+            Peer::Samba(samba) => samba.as_mut().is_some_and(samba::Samba::alive),
+        }
+    }
+
+    /// Stops what is left of the server (its share directory goes with it),
+    /// then starts a fresh one.
+    fn restart(&mut self) -> Result<(), String> {
+        match self {
+            Peer::Smbkitd { running, binary } => {
+                *running = None;
+                *running = Some(torture::start(binary)?);
+            }
+            Peer::Samba(samba) => {
+                *samba = None;
+                *samba = Some(samba::start()?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs every test against `peer`; restarts it (and says so in the result)
 /// when a test took it down, so that one crash does not fail the rest.
-fn run_all_smbkitd(
-    mut server: torture::Running,
-    binary: &Path,
+fn run_all(
+    peer: &mut Peer,
     tests: &[String],
     options: &Options,
     target: &Path,
 ) -> Result<Vec<TestResult>, String> {
-    let output = target.join("conformance-smbkitd-output.txt");
+    let name = peer.name();
+    let output = target.join(format!("conformance-{name}-output.txt"));
     let mut results = Vec::with_capacity(tests.len());
+    let mut restarts = 0;
     for test in tests {
+        let addr = peer
+            .addr()
+            .ok_or_else(|| format!("{name} is not running"))?;
         let (mut result, _) = run_test(
-            "smbkitd",
-            server.addr,
-            USER,
+            name,
+            addr,
+            peer.user(),
             test,
             &output,
             timeout_for(test, options),
         )?;
-        if !matches!(server.child.try_wait(), Ok(None)) {
+        if !peer.alive() {
+            restarts += 1;
+            if restarts > MAX_RESTARTS {
+                return Err(format!("{name} went down {restarts} times; giving up"));
+            }
             result.outcome = Outcome::Fail;
-            result.detail = format!("smbkitd exited during the test; {}", result.detail);
-            println!("    smbkitd exited during {test}: restarting it");
-            drop(server);
-            server = torture::start(binary)?;
+            result.detail = format!("{name} exited during the test; {}", result.detail);
+            println!("    {name} exited during {test}: restarting it");
+            peer.restart()?;
         }
         results.push(result);
     }
     Ok(results)
-}
-
-fn run_all(
-    name: &str,
-    addr: SocketAddr,
-    user: &str,
-    tests: &[String],
-    options: &Options,
-    target: &Path,
-) -> Result<Vec<TestResult>, String> {
-    let output = target.join(format!("conformance-{name}-output.txt"));
-    tests
-        .iter()
-        .map(|test| {
-            run_test(name, addr, user, test, &output, timeout_for(test, options)).map(|(r, _)| r)
-        })
-        .collect()
 }
 
 fn run_test(

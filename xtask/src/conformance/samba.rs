@@ -42,6 +42,13 @@ pub struct Samba {
     pub addr: SocketAddr,
 }
 
+impl Samba {
+    /// The parent smbd still runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
 impl Drop for Samba {
     fn drop(&mut self) {
         // SIGTERM first: smbd then takes its worker processes down with it.
