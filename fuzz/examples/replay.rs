@@ -17,6 +17,7 @@ fn main() {
         "rpc_pdu" => smbkit_fuzz::rpc_pdu::run,
         "rpc_pipe" => smbkit_fuzz::rpc_pipe::run,
         "session" => smbkit_fuzz::session::run,
+        "krb5" => smbkit_fuzz::krb5::run,
         other => {
             eprintln!("unknown target {other}");
             std::process::exit(2);

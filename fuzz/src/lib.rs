@@ -8,6 +8,7 @@
 //! that value again must give the same bytes.
 
 pub mod compound;
+pub mod krb5;
 pub mod ntlm;
 pub mod rpc_pdu;
 pub mod rpc_pipe;

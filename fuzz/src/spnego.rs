@@ -4,8 +4,12 @@
 //! Input: one mode byte, then the bytes. Mode bit 0 clear: one token for
 //! [`smbkit_auth::spnego::parse`], whose result must re-encode and parse to
 //! the same value. Bit 0 set: up to four tokens, each prefixed with a u16 LE
-//! length (the last one takes the rest), fed in order to one `Acceptor`.
+//! length (the last one takes the rest), fed in order to one `Acceptor`,
+//! which also accepts Kerberos (the `krb5` target's keytab) when bit 1 is set.
 
+use std::sync::Arc;
+
+use smbkit_auth::krb5::{KerberosAcceptor, KerberosConfig};
 use smbkit_auth::spnego::{self, NegotiationToken};
 use smbkit_auth::{Acceptor, AcceptorConfig, MemoryCredentials, NtlmConfig, Step};
 
@@ -17,7 +21,7 @@ pub fn run(data: &[u8]) {
     if mode & 1 == 0 {
         parse(rest);
     } else {
-        steps(rest);
+        steps(rest, mode & 2 != 0);
     }
 }
 
@@ -51,9 +55,19 @@ pub fn tokens(mut data: &[u8], max: usize) -> Vec<&[u8]> {
     out
 }
 
-fn steps(data: &[u8]) {
-    let creds = MemoryCredentials::new().with_password(crate::ntlm::USER.0, crate::ntlm::USER.1);
-    let mut acceptor = Acceptor::new(AcceptorConfig::new(NtlmConfig::standalone("fuzzsrv")));
+fn steps(data: &[u8], kerberos: bool) {
+    let mut creds =
+        MemoryCredentials::new().with_password(crate::ntlm::USER.0, crate::ntlm::USER.1);
+    let mut config = AcceptorConfig::new(NtlmConfig::standalone("fuzzsrv"));
+    if kerberos {
+        creds.add_kerberos_only("alice");
+        let krb = KerberosAcceptor::new(KerberosConfig::new(
+            crate::krb5::keytab(),
+            vec![crate::krb5::REALM.into()],
+        ));
+        config = config.with_kerberos(Arc::new(krb));
+    }
+    let mut acceptor = Acceptor::new(config);
     let _ = acceptor.negotiate_token();
     for token in tokens(data, 4) {
         match acceptor.step(token, crate::ntlm::NOW, &creds) {

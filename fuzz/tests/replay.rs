@@ -8,7 +8,7 @@ use std::path::Path;
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 8] = [
+const TARGETS: [(&str, Target); 9] = [
     ("wire_pdu", smbkit_fuzz::wire_pdu::run),
     ("compound", smbkit_fuzz::compound::run),
     ("transform", smbkit_fuzz::transform::run),
@@ -17,6 +17,7 @@ const TARGETS: [(&str, Target); 8] = [
     ("rpc_pdu", smbkit_fuzz::rpc_pdu::run),
     ("rpc_pipe", smbkit_fuzz::rpc_pipe::run),
     ("session", smbkit_fuzz::session::run),
+    ("krb5", smbkit_fuzz::krb5::run),
 ];
 
 fn replay(dir: &str) -> usize {
@@ -64,4 +65,11 @@ fn empty_and_tiny_inputs() {
             }
         }
     }
+}
+
+#[test]
+fn krb5_seed_reaches_a_sign_in() {
+    // Otherwise the target would only ever fuzz the refusals.
+    let seed = &smbkit_fuzz::krb5::seeds()[0];
+    assert!(smbkit_fuzz::krb5::accept(&seed[1..]));
 }

@@ -23,7 +23,7 @@ const DEFAULT_SECONDS: u64 = 60;
 /// Every target with its `-max_len`: a little above the largest message the
 /// target's decoders meet in practice, so the fuzzer spends its time on
 /// structure rather than on length.
-const TARGETS: [(&str, u32); 8] = [
+const TARGETS: [(&str, u32); 9] = [
     ("wire_pdu", 8192),
     ("compound", 16384),
     ("transform", 4096),
@@ -32,6 +32,7 @@ const TARGETS: [(&str, u32); 8] = [
     ("rpc_pdu", 8192),
     ("rpc_pipe", 16384),
     ("session", 16384),
+    ("krb5", 4096),
 ];
 
 /// libFuzzer options common to every target: 2 GiB of resident memory and
