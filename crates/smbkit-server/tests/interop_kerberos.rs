@@ -99,6 +99,13 @@ impl Realm {
         for t in ["krb5kdc", "kdb5_util", "kadmin.local", "kinit", "smbclient"] {
             tool(t);
         }
+        assert!(
+            Command::new("python3")
+                .args(["-c", "import gssapi, smbprotocol"])
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "python3 with smbprotocol[kerberos] (gssapi) is not installed: run `cargo xtask test`"
+        );
         let dir = std::env::temp_dir().join(format!("smbkit-krb-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("db")).unwrap();
