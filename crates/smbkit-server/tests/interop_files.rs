@@ -177,7 +177,7 @@ async fn smbclient_lists_shares_signed_and_encrypted() {
 
 /// Phases over `\\127.0.0.1\public\many`, one Python process each, so the
 /// test can look at the disk in between. The contents of file `i` are
-/// `"file {i} " * (1 + i % 7)`.
+/// `"file {i} " * (1 + i % 7)`; every fourth file is renamed into `moved`.
 const MANY: &str = r#"
 import sys, smbclient
 port, enc, phase, n = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3], int(sys.argv[4])
@@ -204,7 +204,7 @@ elif phase == "read-rename":
         st = smbclient.stat(base + "\\" + name(i), port=port)
         assert st.st_size == len(content(i)), (i, st)
     smbclient.mkdir(base + r"\moved", port=port)
-    for i in range(0, n, 2):
+    for i in range(0, n, 4):
         smbclient.rename(base + "\\" + name(i), base + r"\moved\g" + name(i)[1:], port=port)
 elif phase == "remove":
     for e in smbclient.scandir(base + r"\moved", port=port):
@@ -275,7 +275,7 @@ async fn thousands_of_files(tag: &str, encrypt: bool, n: usize) {
     let on_disk = tree(&dir);
     assert_eq!(on_disk.len(), n + 1, "n files and the directory `moved`");
     for i in 0..n {
-        let (path, gone) = if i % 2 == 0 {
+        let (path, gone) = if i % 4 == 0 {
             (format!("moved/g{}", &file_name(i)[1..]), file_name(i))
         } else {
             (file_name(i), format!("moved/g{}", &file_name(i)[1..]))
