@@ -252,3 +252,35 @@ fn set_password(conf: &Path) -> Result<(), String> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_is_loopback_only_with_private_state() {
+        let conf = config(Path::new("/dev/shm/x"), 4491);
+        for line in [
+            "interfaces = 127.0.0.1/8",
+            "bind interfaces only = yes",
+            "smb ports = 4491",
+            "private dir = /dev/shm/x/private",
+            "passdb backend = tdbsam:/dev/shm/x/private/passdb.tdb",
+            "map to guest = never",
+            "server max protocol = SMB3_11",
+            "[share]",
+            "path = /dev/shm/x/share",
+            "[noperm]",
+            "path = /dev/shm/x/noperm",
+            "read only = yes",
+            "vfs objects = acl_xattr streams_xattr",
+        ] {
+            assert!(
+                conf.lines().any(|l| l.trim() == line),
+                "no `{line}` in\n{conf}"
+            );
+        }
+        // Nothing points at the system's Samba state.
+        assert!(!conf.contains("/var/lib/samba") && !conf.contains("/etc/samba"));
+    }
+}
