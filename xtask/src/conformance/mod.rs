@@ -303,13 +303,17 @@ fn run_all(
 ) -> Result<Vec<TestResult>, String> {
     let name = peer.name();
     let output = target.join(format!("conformance-{name}-output.txt"));
+    // The whole smbtorture output of every test that did not pass.
+    let logs = target.join("conformance-logs").join(name);
+    let _ = std::fs::remove_dir_all(&logs);
+    std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
     let mut results = Vec::with_capacity(tests.len());
     let mut restarts = 0;
     for test in tests {
         let addr = peer
             .addr()
             .ok_or_else(|| format!("{name} is not running"))?;
-        let (mut result, _) = run_test(
+        let (mut result, log) = run_test(
             name,
             addr,
             peer.user(),
@@ -317,6 +321,10 @@ fn run_all(
             &output,
             timeout_for(test, options),
         )?;
+        if result.outcome != Outcome::Pass {
+            let file = logs.join(format!("{}.txt", test.replace(' ', "_")));
+            std::fs::write(&file, log).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
         if !peer.alive() {
             restarts += 1;
             if restarts > MAX_RESTARTS {

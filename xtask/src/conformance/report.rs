@@ -172,7 +172,8 @@ pub fn markdown(run: &Run<'_>) -> String {
          a quarter of an hour (this one: {minutes:.1} min). `cargo xtask conformance --suite smb2.lock`\n\
          runs only the suites named, and writes `target/conformance.md` instead of this file.\n\
          Every result is also in `target/conformance.tsv` (suite, test, server, result,\n\
-         seconds, detail), from which the known-failures list can be derived.\n\n\
+         seconds, detail), from which the known-failures list can be derived, and smbtorture's\n\
+         whole output for every test that did not pass in `target/conformance-logs/SERVER/TEST.txt`.\n\n\
          ## How\n\n\
          - Date: {date}\n\
          - smbkitd: commit `{commit}`, debug build, started as `cargo xtask smbtorture` starts it\n\
