@@ -172,7 +172,8 @@ impl KerberosAcceptor {
                 subkey: Some(subkey.clone()),
                 seq_number: Some(acceptor_seq),
             };
-            let cipher = ticket.key.encrypt(usage::AP_REP_ENC_PART, &part.encode())?;
+            let plain = zeroize::Zeroizing::new(part.encode());
+            let cipher = ticket.key.encrypt(usage::AP_REP_ENC_PART, &plain)?;
             let rep = encode_ap_rep(&EncryptedData {
                 etype: ticket.key.etype().number(),
                 kvno: None,
