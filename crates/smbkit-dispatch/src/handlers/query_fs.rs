@@ -95,8 +95,9 @@ pub(crate) async fn answer<V: Vfs>(
             )
         }
         fs_class::FILE_FS_ATTRIBUTE_INFORMATION => {
-            let mut attributes =
-                fs_attributes::CASE_PRESERVED_NAMES | fs_attributes::UNICODE_ON_DISK;
+            let mut attributes = fs_attributes::CASE_PRESERVED_NAMES
+                | fs_attributes::UNICODE_ON_DISK
+                | fs_attributes::SUPPORTS_SPARSE_FILES;
             if share.read_only {
                 attributes |= fs_attributes::READ_ONLY_VOLUME;
             }

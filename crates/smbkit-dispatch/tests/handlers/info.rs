@@ -209,7 +209,8 @@ async fn query_info_buffers() {
         .await;
     let out = output(&r, Command::QUERY_INFO);
     let attr = fscc::FileFsAttributeInformation::decode(&out).unwrap();
-    assert_eq!(attr.file_system_attributes, 0x6);
+    // CASE_PRESERVED_NAMES | UNICODE_ON_DISK | SUPPORTS_SPARSE_FILES.
+    assert_eq!(attr.file_system_attributes, 0x46);
     // Security: too small → BUFFER_TOO_SMALL with the size; then the descriptor.
     let r = e.query_info(f.file_id, info_type::SECURITY, 0, 10, 7).await;
     assert_eq!(r.status, NtStatus::BUFFER_TOO_SMALL);

@@ -328,3 +328,97 @@ async fn zero_data_zeroes_below_eof_only() {
         .await;
     assert_eq!(r.status, NtStatus::ACCESS_DENIED);
 }
+
+#[tokio::test]
+async fn set_sparse_rules() {
+    use smbkit_wire::fsctl::{self, file::AllocatedRange};
+    let e = env();
+    let f = e.create("f", RW, disposition::CREATE, 0).await.unwrap();
+    let sparse = |e: &Env, r: Response| async move {
+        let _ = e;
+        assert_eq!(r.status, NtStatus::SUCCESS);
+    };
+    // No buffer sets; a zero byte clears; longer buffers are fine.
+    sparse(&e, e.ioctl(fsctl::SET_SPARSE, f.file_id, &[], 0).await).await;
+    let attrs = |r: &Response| {
+        let out = output(r, Command::QUERY_INFO);
+        u32::from_le_bytes(out[32..36].try_into().unwrap())
+    };
+    let basic = e
+        .query_info(
+            f.file_id,
+            smbkit_wire::query_info::info_type::FILE,
+            4,
+            40,
+            0,
+        )
+        .await;
+    assert_ne!(attrs(&basic) & 0x200, 0, "SPARSE_FILE after set");
+    // A sparse file answers its data ranges (MemFs: all data below EOF).
+    assert_eq!(
+        e.write(f.file_id, 0, &[1u8; 100]).await.status,
+        NtStatus::SUCCESS
+    );
+    let mut q = Vec::new();
+    AllocatedRange {
+        file_offset: 0,
+        length: 1000,
+    }
+    .encode(&mut q);
+    let r = e
+        .ioctl(fsctl::QUERY_ALLOCATED_RANGES, f.file_id, &q, 16)
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    assert_eq!(
+        AllocatedRange::decode_list(&super::copychunk::ioctl_output(&r)).unwrap(),
+        vec![AllocatedRange {
+            file_offset: 0,
+            length: 100
+        }]
+    );
+    sparse(&e, e.ioctl(fsctl::SET_SPARSE, f.file_id, &[0; 8], 0).await).await;
+    let basic = e
+        .query_info(
+            f.file_id,
+            smbkit_wire::query_info::info_type::FILE,
+            4,
+            40,
+            0,
+        )
+        .await;
+    assert_eq!(attrs(&basic) & 0x200, 0, "SPARSE_FILE after clear");
+    // Directories refuse; WRITE_EA alone is not enough.
+    let d = e
+        .create(
+            "d",
+            RW,
+            disposition::CREATE,
+            smbkit_wire::create::options::DIRECTORY_FILE,
+        )
+        .await
+        .unwrap();
+    let r = e.ioctl(fsctl::SET_SPARSE, d.file_id, &[], 0).await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+    let g = e
+        .create("f", access::FILE_WRITE_EA, disposition::OPEN, 0)
+        .await
+        .unwrap();
+    let r = e.ioctl(fsctl::SET_SPARSE, g.file_id, &[], 0).await;
+    assert_eq!(r.status, NtStatus::ACCESS_DENIED);
+    let h = e
+        .create("f", access::FILE_WRITE_ATTRIBUTES, disposition::OPEN, 0)
+        .await
+        .unwrap();
+    sparse(&e, e.ioctl(fsctl::SET_SPARSE, h.file_id, &[1], 0).await).await;
+    // An empty query with no room for an entry is fine.
+    let mut q = Vec::new();
+    AllocatedRange {
+        file_offset: 5000,
+        length: 10,
+    }
+    .encode(&mut q);
+    let r = e
+        .ioctl(fsctl::QUERY_ALLOCATED_RANGES, f.file_id, &q, 0)
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+}

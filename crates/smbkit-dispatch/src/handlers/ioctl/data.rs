@@ -1,28 +1,37 @@
-//! FSCTLs about the data ranges of a file (MS-FSCC 2.3.51, 2.3.73; MS-FSA
-//! 2.1.5.10.22, 2.1.5.10.33). No storage here keeps sparse files (the file
-//! system does not announce FILE_SUPPORTS_SPARSE_FILES, and FSCTL_SET_SPARSE
-//! stays INVALID_DEVICE_REQUEST), so every byte below the end of file is
-//! allocated:
+//! FSCTLs about the data ranges of a file: sparse files (MS-FSCC 2.3.51,
+//! 2.3.71, 2.3.73; MS-FSA 2.1.5.10.22, 2.1.5.10.35, 2.1.5.10.33). The
+//! share announces FILE_SUPPORTS_SPARSE_FILES; the storage keeps the
+//! SPARSE_FILE attribute, punches holes and finds data
+//! ([`Vfs::set_sparse`], [`Vfs::punch_hole`], [`Vfs::allocated_ranges`]).
 //!
+//! * FSCTL_SET_SPARSE: files only (a directory is INVALID_PARAMETER); the
+//!   open needs FILE_WRITE_DATA, FILE_APPEND_DATA or FILE_WRITE_ATTRIBUTES
+//!   (else ACCESS_DENIED); a read-only share is MEDIA_WRITE_PROTECTED. No
+//!   input means "set", else the first byte (non-zero sets, zero clears);
+//!   longer inputs are accepted, as Windows does.
 //! * FSCTL_QUERY_ALLOCATED_RANGES: the input must hold one
 //!   FILE_ALLOCATED_RANGE_BUFFER with a non-negative offset and length whose
 //!   sum stays below 2^63 (else INVALID_PARAMETER); the open needs
-//!   FILE_READ_DATA (else ACCESS_DENIED); MaxOutputResponse below one entry
-//!   is BUFFER_TOO_SMALL. The answer is the queried range cut at the end of
-//!   file, as one entry, or no entry when nothing of it lies below the end.
+//!   FILE_READ_DATA (else ACCESS_DENIED). A sparse file answers the ranges
+//!   that hold data; any other file the queried range cut at the end of
+//!   file (all of it is allocated). When the entries do not fit in
+//!   MaxOutputResponse: BUFFER_TOO_SMALL if not even one does, else
+//!   BUFFER_OVERFLOW with those that fit.
 //! * FSCTL_SET_ZERO_DATA: the input must hold a FILE_ZERO_DATA_INFORMATION
 //!   with 0 <= FileOffset <= BeyondFinalZero (else INVALID_PARAMETER); the
 //!   open needs FILE_WRITE_DATA (ACCESS_DENIED), a directory is
 //!   INVALID_PARAMETER, a read-only share MEDIA_WRITE_PROTECTED, a range
-//!   another open's byte-range lock covers FILE_LOCK_CONFLICT. The bytes
-//!   of the range below the end of file are overwritten with zeros, 1 MiB
-//!   at a time; the end of file does not move.
+//!   another open's byte-range lock covers FILE_LOCK_CONFLICT. The part of
+//!   the range below the end of file reads as zeros afterwards: a sparse
+//!   file gets a hole, any other file is overwritten with zeros (1 MiB at a
+//!   time) and stays allocated. The end of file never moves.
 
 use smbkit_state::Io;
+use smbkit_vfs::DosAttributes;
 use smbkit_vfs::Vfs;
 use smbkit_wire::NtStatus;
 use smbkit_wire::create::access;
-use smbkit_wire::fsctl::file::{AllocatedRange, ZeroDataInformation};
+use smbkit_wire::fsctl::file::{AllocatedRange, SetSparse, ZeroDataInformation};
 use smbkit_wire::ioctl::IoctlRequest;
 
 use super::ioctl_response;
@@ -56,20 +65,72 @@ pub(crate) async fn query_allocated_ranges<V: Vfs>(
     if open.data.granted & access::FILE_READ_DATA == 0 {
         return Err(NtStatus::ACCESS_DENIED);
     }
-    if usize::try_from(req.max_output_response).unwrap_or(usize::MAX) < AllocatedRange::LEN {
+    let info = server.info(&open).await?;
+    let ranges = if query.length == 0 {
+        Vec::new()
+    } else if info.attributes.contains(DosAttributes::SPARSE_FILE) {
+        server
+            .share_of(&open)?
+            .vfs
+            .allocated_ranges(open.data.handle, query.file_offset, query.length)
+            .await
+            .map_err(|e| e.status())?
+    } else {
+        let end = query
+            .file_offset
+            .saturating_add(query.length)
+            .min(info.size);
+        if end > query.file_offset {
+            vec![(query.file_offset, end.saturating_sub(query.file_offset))]
+        } else {
+            Vec::new()
+        }
+    };
+    let room = usize::try_from(req.max_output_response).unwrap_or(usize::MAX) / AllocatedRange::LEN;
+    if !ranges.is_empty() && room == 0 {
         return Err(NtStatus::BUFFER_TOO_SMALL);
     }
-    let size = server.info(&open).await?.size;
-    let end = query.file_offset.saturating_add(query.length).min(size);
-    let mut out = Vec::with_capacity(AllocatedRange::LEN);
-    if end > query.file_offset {
+    let status = if ranges.len() > room {
+        NtStatus::BUFFER_OVERFLOW
+    } else {
+        NtStatus::SUCCESS
+    };
+    let mut out = Vec::with_capacity(ranges.len().min(room).saturating_mul(AllocatedRange::LEN));
+    for &(file_offset, length) in ranges.iter().take(room) {
         AllocatedRange {
-            file_offset: query.file_offset,
-            length: end.saturating_sub(query.file_offset),
+            file_offset,
+            length,
         }
         .encode(&mut out);
     }
-    ioctl_response(req, NtStatus::SUCCESS, &out)
+    ioctl_response(req, status, &out)
+}
+
+/// FSCTL_SET_SPARSE.
+pub(crate) async fn set_sparse<V: Vfs>(
+    server: &FileServer<V>,
+    call: &Call,
+    req: &IoctlRequest<'_>,
+) -> Answer {
+    let open = server.open_for(call, req.file_id)?;
+    if open.data.is_dir {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let may = access::FILE_WRITE_DATA | access::FILE_APPEND_DATA | access::FILE_WRITE_ATTRIBUTES;
+    if open.data.granted & may == 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let share = server.share_of(&open)?;
+    if share.read_only {
+        return Err(NtStatus::MEDIA_WRITE_PROTECTED);
+    }
+    let sparse = SetSparse::decode(req.input).sparse;
+    share
+        .vfs
+        .set_sparse(open.data.handle, sparse)
+        .await
+        .map_err(|e| e.status())?;
+    ioctl_response(req, NtStatus::SUCCESS, &[])
 }
 
 /// FSCTL_SET_ZERO_DATA.
@@ -106,8 +167,27 @@ pub(crate) async fn set_zero_data<V: Vfs>(
             Io::Write,
         )
         .map_err(|_| NtStatus::FILE_LOCK_CONFLICT)?;
-    let size = server.info(&open).await?.size;
-    let end = zero.beyond_final_zero.min(size);
+    let info = server.info(&open).await?;
+    let end = zero.beyond_final_zero.min(info.size);
+    if end <= zero.file_offset {
+        return ioctl_response(req, NtStatus::SUCCESS, &[]);
+    }
+    if info.attributes.contains(DosAttributes::SPARSE_FILE) {
+        let punched = share
+            .vfs
+            .punch_hole(
+                open.data.handle,
+                zero.file_offset,
+                end.saturating_sub(zero.file_offset),
+            )
+            .await;
+        match punched {
+            Ok(()) => return ioctl_response(req, NtStatus::SUCCESS, &[]),
+            // No holes here: zeros do the same for the reader.
+            Err(smbkit_vfs::VfsError::NotSupported(_)) => {}
+            Err(e) => return Err(e.status()),
+        }
+    }
     let mut at = zero.file_offset;
     let mut zeros = Vec::new();
     while at < end {

@@ -1,7 +1,8 @@
 //! IOCTL (MS-SMB2 3.3.5.15) other than FSCTL_VALIDATE_NEGOTIATE_INFO (which
 //! the session layer answers). One module per FSCTL family:
 //! [`copychunk`] (server-side copy and its [`resume_key`]s), [`file`]
-//! (compression, object ids), [`data`] (allocated ranges, zeroing),
+//! (compression, object ids), [`data`] (sparse files, allocated ranges,
+//! zeroing),
 //! [`server`] (snapshots, network interfaces); named pipes
 //! are in [`super::pipe`].
 //!
@@ -79,6 +80,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         fsctl::CREATE_OR_GET_OBJECT_ID => file::object_id(server, call, &req).await,
         fsctl::QUERY_ALLOCATED_RANGES => data::query_allocated_ranges(server, call, &req).await,
         fsctl::SET_ZERO_DATA => data::set_zero_data(server, call, &req).await,
+        fsctl::SET_SPARSE => data::set_sparse(server, call, &req).await,
         _ => {
             // Every other FSCTL works on a file: all-ones (no handle) is
             // FILE_CLOSED like any handle that names no open.
