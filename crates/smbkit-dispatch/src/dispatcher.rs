@@ -18,6 +18,8 @@ use tower::{Service, ServiceExt};
 
 use crate::files::{FileServer, NoStorage};
 use crate::handlers::{FileHandler, NotSupported};
+use crate::interim::Interim;
+use crate::outbound::Notifier;
 use crate::{Request, Response};
 
 /// What a route receives: the request and the connection it came on.
@@ -33,16 +35,27 @@ pub struct Call {
     /// The connection id from [`Dispatcher::connection_id`] (0 for calls
     /// made outside a connection, e.g. in tests).
     pub connection: u64,
+    /// How the handler goes async and learns of a CANCEL (detached for
+    /// calls made outside a connection driver).
+    pub interim: Interim,
 }
 
 impl Call {
-    /// A call on connection `connection`.
+    /// A call on connection `connection`, with a detached [`Interim`].
     #[must_use]
     pub fn new(request: Request, connection: u64) -> Call {
         Call {
             request,
             connection,
+            interim: Interim::detached(),
         }
+    }
+
+    /// The same call with `interim` as its link to the driver.
+    #[must_use]
+    pub fn with_interim(mut self, interim: Interim) -> Call {
+        self.interim = interim;
+        self
     }
 }
 
@@ -111,6 +124,7 @@ pub struct Dispatcher<V: Vfs = NoStorage> {
     routes: Arc<HashMap<Command, Route>>,
     files: Option<Arc<FileServer<V>>>,
     connections: Arc<AtomicU64>,
+    notifier: Notifier,
 }
 
 impl<V: Vfs> Clone for Dispatcher<V> {
@@ -119,6 +133,7 @@ impl<V: Vfs> Clone for Dispatcher<V> {
             routes: Arc::clone(&self.routes),
             files: self.files.clone(),
             connections: Arc::clone(&self.connections),
+            notifier: self.notifier.clone(),
         }
     }
 }
@@ -203,6 +218,14 @@ impl<V: Vfs> Dispatcher<V> {
             .wrapping_add(1)
     }
 
+    /// The table of live connections' notification queues: the driver
+    /// registers each connection, and code that must send a break queues it
+    /// there. [`close_connection`](Self::close_connection) unregisters.
+    #[must_use]
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
     /// Runs one request outside any connection (connection id 0).
     pub fn dispatch(&self, request: Request) -> DispatchFuture {
         self.call_route(Call::new(request, 0))
@@ -240,7 +263,26 @@ impl<V: Vfs> Dispatcher<V> {
     /// STATUS_FILE_CLOSED. After a failed CREATE the following related
     /// requests are not run and get the CREATE's status. An unrelated
     /// request starts afresh.
+    ///
+    /// Every call gets a detached [`Interim`]; the connection driver uses
+    /// [`dispatch_batch_with`](Self::dispatch_batch_with).
     pub async fn dispatch_batch(&self, connection: u64, batch: &mut Batch) {
+        self.dispatch_batch_with(connection, batch, |_| Interim::detached())
+            .await;
+    }
+
+    /// [`dispatch_batch`](Self::dispatch_batch), giving each request the
+    /// [`Interim`] `interim(message_id)` returns.
+    ///
+    /// A request of a compound chain that goes async holds up the rest of
+    /// the chain: its interim response goes out alone, and the whole chain
+    /// is answered together once every request of it completed.
+    pub async fn dispatch_batch_with(
+        &self,
+        connection: u64,
+        batch: &mut Batch,
+        interim: impl Fn(u64) -> Interim,
+    ) {
         let mut inherited: Option<FileId> = None;
         let mut failed: Option<NtStatus> = None;
         for item in &mut batch.items {
@@ -262,7 +304,9 @@ impl<V: Vfs> Dispatcher<V> {
                 crate::related::substitute_file_id(&mut request, id);
             }
             let used = crate::related::request_file_id(&request);
-            let answer = match self.call_route(Call::new(request, connection)).await {
+            let link = interim(request.header.message_id);
+            let call = Call::new(request, connection).with_interim(link);
+            let answer = match self.call_route(call).await {
                 Ok(answer) => answer,
                 Err(never) => match never {},
             };
@@ -291,9 +335,10 @@ impl<V: Vfs> Dispatcher<V> {
         }
     }
 
-    /// Closes every open of `connection` (the connection is gone). Returns
-    /// the number closed.
+    /// Closes every open of `connection` (the connection is gone) and
+    /// drops its notification queue. Returns the number of opens closed.
     pub async fn close_connection(&self, connection: u64) -> usize {
+        self.notifier.unregister(connection);
         match &self.files {
             Some(files) => files.close_connection(connection).await,
             None => 0,
@@ -382,6 +427,7 @@ impl<V: Vfs> DispatcherBuilder<V> {
             routes: Arc::new(self.routes),
             files: self.files,
             connections: Arc::new(AtomicU64::new(0)),
+            notifier: Notifier::default(),
         }
     }
 }

@@ -6,6 +6,8 @@
 mod dispatcher;
 mod files;
 pub mod handlers;
+mod interim;
+mod outbound;
 mod related;
 mod trace;
 
@@ -14,6 +16,8 @@ pub use dispatcher::{
     RouteError,
 };
 pub use files::{DEFAULT_SERVER_NAME, FileServer, Limits, NoStorage, Share};
+pub use interim::{CancelHandle, Interim};
+pub use outbound::{NOTIFICATION_QUEUE, Notification, Notifier, NotifyError};
 pub use smbkit_session::{Request, Response, SessionInfo, TreeInfo};
 pub use smbkit_vfs;
 pub use trace::{Trace, TraceLayer, request_span};

@@ -4,6 +4,7 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub mod config;
+mod driver;
 pub mod frame;
 mod server;
 

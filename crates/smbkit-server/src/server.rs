@@ -7,17 +7,16 @@ use std::time::Duration;
 
 use smbkit_auth::{AcceptorConfig, CredentialStore, MemoryCredentials, NtlmConfig};
 use smbkit_dispatch::smbkit_vfs::{LocalFs, LocalFsOptions};
-use smbkit_dispatch::{Dispatcher, FileServer, Limits, TraceLayer};
-use smbkit_session::{Config as SessionConfig, Connection, Item, Share};
+use smbkit_dispatch::{Dispatcher, DispatcherBuilder, FileServer, Limits, TraceLayer};
+use smbkit_session::{Config as SessionConfig, Connection, Share};
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::config::{DEFAULT_MAX_IO, ServerConfig, host_names};
-use crate::frame::{FrameError, now_filetime, read_frame};
 
 /// How long shutdown waits for connections to finish their current frame.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -89,6 +88,16 @@ impl Server {
     /// prepares the connection core's configuration: a random ServerGuid and
     /// NTLM names from the host name.
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
+        Server::bind_with(config, |routes| routes).await
+    }
+
+    /// [`bind`](Self::bind), letting `routes` install or replace
+    /// per-command services on the dispatcher (an embedder's own handler,
+    /// a test route) before the tracing layer wraps them all.
+    pub async fn bind_with(
+        config: ServerConfig,
+        routes: impl FnOnce(DispatcherBuilder<LocalFs>) -> DispatcherBuilder<LocalFs>,
+    ) -> Result<Server, ServerError> {
         let mut guid = [0u8; 16];
         getrandom::fill(&mut guid).map_err(|e| ServerError::Random(e.to_string()))?;
         let (netbios, dns) = host_names();
@@ -132,7 +141,9 @@ impl Server {
             })?;
             files = files.share(&share.name, Arc::new(fs), share.read_only);
         }
-        let dispatcher = Dispatcher::with_files(files).layer(TraceLayer).build();
+        let dispatcher = routes(Dispatcher::with_files(files))
+            .layer(TraceLayer)
+            .build();
         Ok(Server {
             listeners,
             shared: Arc::new(Shared {
@@ -218,9 +229,8 @@ async fn accept_loop(
     }
 }
 
-/// Reads frames, runs them through the session core and dispatch, and hands
-/// the answers to the writer task, until the peer leaves, misbehaves or the
-/// server stops.
+/// Runs one connection: a writer task and the driver (see `driver.rs`),
+/// until the peer leaves, misbehaves or the server stops.
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
@@ -228,83 +238,23 @@ async fn serve_connection(
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
-    let (mut reader, writer) = stream.into_split();
+    let (reader, writer) = stream.into_split();
     let (tx, rx) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
     let writer = tokio::spawn(write_loop(writer, rx));
     tracing::debug!(%peer, "connection opened");
 
-    let reason = drive(&mut reader, &tx, &shared, &mut stop).await;
+    let connection = Connection::new(Arc::clone(&shared.session), Arc::clone(&shared.credentials));
+    let reason = crate::driver::drive(
+        reader,
+        shared.max_frame,
+        connection,
+        shared.dispatcher.clone(),
+        tx,
+        &mut stop,
+    )
+    .await;
     tracing::debug!(%peer, %reason, "connection closed");
-
-    drop(tx);
     let _ = writer.await;
-}
-
-/// The read side of one connection; returns why it ended.
-async fn drive(
-    reader: &mut OwnedReadHalf,
-    tx: &mpsc::Sender<Vec<u8>>,
-    shared: &Shared,
-    stop: &mut watch::Receiver<bool>,
-) -> String {
-    let mut connection =
-        Connection::new(Arc::clone(&shared.session), Arc::clone(&shared.credentials));
-    let dispatcher = shared.dispatcher.clone();
-    let id = dispatcher.connection_id();
-    let reason = drive_frames(reader, tx, shared, stop, &mut connection, &dispatcher, id).await;
-    // Whatever ended the connection, its opens go with it.
-    drop(connection);
-    let closed = dispatcher.close_connection(id).await;
-    if closed > 0 {
-        tracing::debug!(closed, "closed the connection's open files");
-    }
-    reason
-}
-
-/// The frame loop of [`drive`].
-async fn drive_frames(
-    reader: &mut OwnedReadHalf,
-    tx: &mpsc::Sender<Vec<u8>>,
-    shared: &Shared,
-    stop: &mut watch::Receiver<bool>,
-    connection: &mut Connection,
-    dispatcher: &Dispatcher<LocalFs>,
-    id: u64,
-) -> String {
-    loop {
-        let frame = tokio::select! {
-            frame = read_frame(reader, shared.max_frame) => frame,
-            _ = stop.changed() => return "server shutting down".to_owned(),
-        };
-        let frame = match frame {
-            Ok(Some(frame)) => frame,
-            Ok(None) => return "peer closed the connection".to_owned(),
-            Err(FrameError::Io(e)) => return format!("read failed: {e}"),
-            Err(e) => return e.to_string(),
-        };
-        let mut batch = match connection.receive(frame, now_filetime()) {
-            Ok(batch) => batch,
-            Err(disconnect) => return disconnect.reason,
-        };
-        dispatcher.dispatch_batch(id, &mut batch).await;
-        // TREE_DISCONNECT and LOGOFF are answered by the session layer (Done
-        // items); the opens of the trees they dropped are closed once the
-        // batch, which still holds those trees, is gone.
-        let session_answered = batch.items.iter().any(|i| matches!(i, Item::Done(_)));
-        let answer = connection.respond(batch);
-        if session_answered {
-            dispatcher.sweep(id).await;
-        }
-        match answer {
-            Ok(Some(bytes)) => {
-                if tx.send(bytes).await.is_err() {
-                    return "writer stopped".to_owned();
-                }
-            }
-            Ok(None) => {}
-            Err(disconnect) => return disconnect.reason,
-        }
-    }
 }
 
 /// The single writer of a connection: whole frames, in queue order.

@@ -148,12 +148,19 @@ pub(crate) struct Slot {
 ///
 /// The driver runs dispatch over the `Pending` items in order and hands the
 /// batch back to [`Connection::respond`](crate::Connection::respond). Items
-/// must not be added, removed or reordered. (An interim STATUS_PENDING
-/// answer will be a further [`Item`] variant; `Item` is non-exhaustive.)
+/// must not be added, removed or reordered. Several batches of one
+/// connection may be in flight at once and answered in any order.
 #[derive(Debug)]
 pub struct Batch {
     /// The items, one per request that gets an answer (CANCEL gets none).
     pub items: Vec<Item>,
+    /// MessageIds of requests of earlier batches, still in flight, that
+    /// this frame cancels: named by a CANCEL (by MessageId, or by AsyncId
+    /// once they went async), or taken away by a LOGOFF of their session or
+    /// a TREE_DISCONNECT of their tree. The driver tells their handlers;
+    /// they answer (typically STATUS_CANCELLED) through their own batch.
+    /// A CANCEL that names nothing in flight is not listed.
+    pub cancelled: Vec<u64>,
     pub(crate) slots: Vec<Slot>,
     /// Seal the whole answer for this session with this key.
     pub(crate) seal: Option<(u64, Arc<EncryptionKey>)>,
@@ -163,6 +170,7 @@ impl Batch {
     pub(crate) fn new() -> Batch {
         Batch {
             items: Vec::new(),
+            cancelled: Vec::new(),
             slots: Vec::new(),
             seal: None,
         }
@@ -183,5 +191,11 @@ impl Batch {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// Whether some item waits for the dispatch layer.
+    #[must_use]
+    pub fn has_pending(&self) -> bool {
+        self.items.iter().any(|i| matches!(i, Item::Pending { .. }))
     }
 }

@@ -10,11 +10,12 @@ use smbkit_kdf::PreauthIntegrity;
 use smbkit_seal::{Cipher, TRANSFORM_HEADER_LEN, TransformHeader, UnsealError};
 use smbkit_sign::{Signer, SigningAlgorithm};
 use smbkit_wire::negotiate::capabilities;
-use smbkit_wire::{Command, Header, HeaderFlags, HeaderId, NtStatus, Writer, split_compound};
+use smbkit_wire::{Command, Header, HeaderFlags, HeaderId, NtStatus, split_compound};
 
 use crate::batch::{Batch, Disconnect, Item, Preauth, Request, Response, Slot};
 use crate::config::{Config, Dialect};
 use crate::credits::{CREDIT_UNIT, CreditWindow};
+use crate::inflight::InFlight;
 use crate::session::Session;
 
 /// The 9-byte ERROR body (MS-SMB2 2.2.2): StructureSize 9, no contexts,
@@ -71,7 +72,9 @@ pub(crate) enum NegotiateState {
 ///
 /// Feed each Direct-TCP frame to [`receive`](Self::receive), let dispatch
 /// answer the [`Item::Pending`] items of the returned [`Batch`], and turn it
-/// into the frame to send with [`respond`](Self::respond).
+/// into the frame to send with [`respond`](Self::respond). Batches may be
+/// answered in any order, and a request may first get an interim
+/// STATUS_PENDING answer ([`interim`](Self::interim)).
 pub struct Connection {
     pub(crate) config: Arc<Config>,
     pub(crate) credentials: Arc<dyn CredentialStore + Send + Sync>,
@@ -80,6 +83,10 @@ pub struct Connection {
     pub(crate) preauth: PreauthIntegrity,
     pub(crate) window: CreditWindow,
     pub(crate) sessions: HashMap<u64, Session>,
+    /// Requests handed to dispatch and not yet answered, by MessageId.
+    pub(crate) inflight: HashMap<u64, InFlight>,
+    /// The last AsyncId handed out.
+    pub(crate) async_ids: u64,
 }
 
 impl fmt::Debug for Connection {
@@ -153,6 +160,8 @@ impl Connection {
             preauth: PreauthIntegrity::new(),
             window,
             sessions: HashMap::new(),
+            inflight: HashMap::new(),
+            async_ids: 0,
         }
     }
 
@@ -320,7 +329,11 @@ impl Connection {
                 )));
             }
             if header.command == Command::CANCEL {
-                // No MessageId, no credits, no response (MS-SMB2 3.3.5.16).
+                // No MessageId, no credits, no response (MS-SMB2 3.3.5.16);
+                // the driver tells the request it names.
+                if let Some(target) = self.cancel_target(&header, &msg, encrypted.is_some()) {
+                    batch.cancelled.push(target);
+                }
                 continue;
             }
             let charge = match self.negotiated() {
@@ -358,10 +371,32 @@ impl Connection {
             } else {
                 self.handle(ctx)?
             };
-            if let Item::Done(r) = &item
-                && r.status.is_error()
-            {
-                failed = Some(r.status);
+            match &item {
+                Item::Done(r) if r.status.is_error() => failed = Some(r.status),
+                Item::Done(_) if slot.header.command == Command::LOGOFF => {
+                    // Its session is gone: so are its requests.
+                    let gone = self.inflight_of(slot.header.session_id, None);
+                    batch.cancelled.extend(gone);
+                }
+                Item::Done(_) if slot.header.command == Command::TREE_DISCONNECT => {
+                    let gone = self.inflight_of(slot.header.session_id, Some(slot.tree_id));
+                    batch.cancelled.extend(gone);
+                }
+                Item::Pending { .. } => {
+                    self.inflight.insert(
+                        slot.header.message_id,
+                        InFlight {
+                            header: slot.header,
+                            credits: slot.credits,
+                            session_id: slot.session_id,
+                            tree_id: slot.tree_id,
+                            signer: slot.signer.clone(),
+                            seal: batch.seal.clone(),
+                            async_id: None,
+                        },
+                    );
+                }
+                Item::Done(_) => {}
             }
             prev = Some((slot.session_id, slot.tree_id));
             batch.push(item, slot);
@@ -503,149 +538,6 @@ impl Connection {
         }
         self.sessions.remove(&ctx.header.session_id);
         ctx.done(NtStatus::SUCCESS, reserved_body(), signer)
-    }
-
-    /// Finishes a batch: fills in what dispatch left open, applies the
-    /// error cascade of related compounds, grants credits, signs each
-    /// message, joins the chain, seals it when the request was sealed, and
-    /// returns the frame with its 4-byte Direct-TCP length prefix (`None`
-    /// when nothing is to be sent).
-    ///
-    /// # Errors
-    /// [`Disconnect`] if the batch was altered (items added or removed), or
-    /// the answer cannot be encoded, signed or sealed.
-    pub fn respond(&mut self, batch: Batch) -> Result<Option<Vec<u8>>, Disconnect> {
-        let Batch { items, slots, seal } = batch;
-        if items.len() != slots.len() {
-            return Err(Disconnect::new(
-                "internal: batch items were added or removed before respond",
-            ));
-        }
-        if items.is_empty() {
-            return Ok(None);
-        }
-        let mut out = vec![0u8; 4];
-        if seal.is_some() {
-            out.resize(4usize.saturating_add(TRANSFORM_HEADER_LEN), 0);
-        }
-        let count = items.len();
-        // MS-SMB2 3.3.5.2.7.2: related operations take their FileId from the
-        // CREATE before them; when that CREATE failed, they fail with its
-        // status. Other errors in a chain do not cascade (a CLOSE after a
-        // QUERY_DIRECTORY that found nothing still closes, and says so).
-        let mut failed_create: Option<NtStatus> = None;
-        for (index, (item, slot)) in items.into_iter().zip(slots).enumerate() {
-            let related = slot.header.flags.contains(HeaderFlags::RELATED_OPERATIONS);
-            let mut response = match item {
-                Item::Done(r) => r,
-                Item::Pending {
-                    response: Some(r), ..
-                } => r,
-                Item::Pending {
-                    request,
-                    response: None,
-                } => {
-                    tracing::debug!(command = %request.header.command, "dispatch left no response");
-                    Response::error(NtStatus::NOT_SUPPORTED)
-                }
-            };
-            if related
-                && let Some(status) = failed_create
-                && response.status != status
-            {
-                response = Response::error(status);
-            }
-            if slot.header.command == Command::CREATE {
-                failed_create = Some(response.status).filter(|s| s.is_error());
-            }
-            let sign = if seal.is_none() {
-                slot.signer.as_ref()
-            } else {
-                None
-            };
-            let mut flags = HeaderFlags::SERVER_TO_REDIR;
-            if related {
-                flags = flags.with(HeaderFlags::RELATED_OPERATIONS);
-            }
-            if sign.is_some() {
-                flags = flags.with(HeaderFlags::SIGNED);
-            } else if seal.is_none()
-                && response.status == NtStatus::USER_SESSION_DELETED
-                && slot.header.flags.contains(HeaderFlags::SIGNED)
-            {
-                // A signed request for a session we do not have: there is no
-                // key to sign with, but the client expects the SIGNED flag
-                // back; the zero signature tells it the answer is unsigned
-                // (Samba's client and server both work this way).
-                flags = flags.with(HeaderFlags::SIGNED);
-            }
-            let id = match slot.header.id {
-                HeaderId::Sync { process_id, .. } => HeaderId::Sync {
-                    process_id,
-                    tree_id: slot.tree_id,
-                },
-                async_id => async_id,
-            };
-            let start = out.len();
-            let header = Header {
-                credit_charge: slot.header.credit_charge,
-                status: response.status,
-                command: slot.header.command,
-                credits: slot.credits,
-                flags,
-                next_command: 0,
-                message_id: slot.header.message_id,
-                id,
-                session_id: slot.session_id,
-                signature: [0; 16],
-            };
-            header.encode(&mut Writer::new(&mut out));
-            if response.body.is_empty() {
-                out.extend_from_slice(&ERROR_BODY);
-            } else {
-                out.extend_from_slice(&response.body);
-            }
-            if index.saturating_add(1) < count {
-                smbkit_wire::header::chain_next(&mut out, start)
-                    .map_err(|e| Disconnect::new(format!("internal: chaining: {e}")))?;
-            }
-            let Some(message) = out.get_mut(start..) else {
-                return Err(Disconnect::new("internal: response buffer"));
-            };
-            match slot.preauth {
-                Preauth::None => {}
-                Preauth::Connection => self.preauth.update(message),
-                Preauth::Session(id) => {
-                    if let Some(s) = self.sessions.get_mut(&id) {
-                        s.preauth.update(message);
-                    }
-                }
-            }
-            if let Some(signer) = sign {
-                signer
-                    .sign(message)
-                    .map_err(|e| Disconnect::new(format!("internal: signing: {e}")))?;
-            }
-        }
-        if let Some((sid, key)) = seal {
-            let sealed = out
-                .get_mut(4..)
-                .and_then(|m| m.split_at_mut_checked(TRANSFORM_HEADER_LEN));
-            let Some((header, message)) = sealed else {
-                return Err(Disconnect::new("internal: transform buffer"));
-            };
-            key.seal_in_place(sid, header, message)
-                .map_err(|e| Disconnect::new(format!("sealing the response: {e}")))?;
-        }
-        let len = out.len().saturating_sub(4);
-        let prefix = u32::try_from(len)
-            .ok()
-            .filter(|l| *l <= 0x00FF_FFFF)
-            .ok_or_else(|| Disconnect::new("response larger than a Direct-TCP frame"))?;
-        if let Some(p) = out.get_mut(..4) {
-            p.copy_from_slice(&prefix.to_be_bytes());
-        }
-        Ok(Some(out))
     }
 }
 

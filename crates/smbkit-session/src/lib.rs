@@ -7,7 +7,9 @@ mod batch;
 mod config;
 mod connection;
 pub mod credits;
+mod inflight;
 mod negotiate;
+mod respond;
 mod session;
 mod tree;
 
@@ -16,6 +18,7 @@ pub use config::{
     Config, DEFAULT_MAX_SIZE, Dialect, EncryptionPolicy, ParseDialectError, Share, SigningPolicy,
 };
 pub use connection::Connection;
+pub use respond::NOTIFICATION_MESSAGE_ID;
 pub use tree::IPC_SHARE;
 
 pub use smbkit_seal::Cipher;

@@ -11,6 +11,7 @@ use common::*;
 
 const ALL: [u16; 5] = [0x0202, 0x0210, 0x0300, 0x0302, 0x0311];
 
+mod asynchronous;
 mod compound;
 mod encryption;
 mod negotiate;

@@ -1,0 +1,284 @@
+//! The driver of one connection: frames in, answers out, several requests
+//! in flight at once.
+//!
+//! A reader task takes frames off the socket. The driver task owns the
+//! sans-IO [`Connection`]: it runs `receive` on each frame, answers at once
+//! what the session layer answered, and hands every batch with
+//! [`Item::Pending`] items to a task of its own, so a slow READ, a WRITE
+//! waiting for the disk or a request that went async never stops the next
+//! frame from being read. Each answer goes through `respond` and the
+//! writer queue when its batch completes, in completion order. Interim
+//! responses (a handler called [`Interim::go_async`]) and notifications
+//! queued through the dispatcher's [`Notifier`](smbkit_dispatch::Notifier)
+//! go the same way.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use smbkit_dispatch::smbkit_vfs::LocalFs;
+use smbkit_dispatch::{CancelHandle, Dispatcher, Interim, Notification};
+use smbkit_session::{Batch, Connection, Item};
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use crate::frame::{FrameError, now_filetime, read_frame};
+
+/// Batches dispatched and not yet answered, per connection, before the
+/// driver stops reading frames (the credit window bounds them too).
+pub(crate) const MAX_IN_FLIGHT: usize = 128;
+
+/// Frames the reader task reads ahead of the driver.
+const READ_AHEAD: usize = 4;
+
+/// How long the requests in flight of a closing connection get to answer
+/// their cancellation before they are aborted.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+
+/// After a TREE_DISCONNECT or LOGOFF, how many completions of batches that
+/// were in flight also sweep the opens of the trees that went.
+const SWEEPS_OWED: u32 = 16;
+
+/// What the reader task hands the driver.
+type FrameResult = Result<Option<Vec<u8>>, FrameError>;
+
+/// Runs connection `id` until the peer leaves, misbehaves or the server
+/// stops; then cancels what is in flight and closes the connection's
+/// opens. Returns why it ended.
+pub(crate) async fn drive(
+    reader: OwnedReadHalf,
+    max_frame: u32,
+    connection: Connection,
+    dispatcher: Dispatcher<LocalFs>,
+    out: mpsc::Sender<Vec<u8>>,
+    stop: &mut watch::Receiver<bool>,
+) -> String {
+    let id = dispatcher.connection_id();
+    let mut notifications = dispatcher.notifier().register(id);
+    let (frames_tx, mut frames) = mpsc::channel(READ_AHEAD);
+    let reader = tokio::spawn(read_loop(reader, max_frame, frames_tx).in_current_span());
+    let (interim_tx, mut interims) = mpsc::unbounded_channel();
+    let mut driver = Driver {
+        connection,
+        dispatcher,
+        id,
+        out,
+        tasks: JoinSet::new(),
+        flights: HashMap::new(),
+        interim_tx,
+        sweeps_owed: 0,
+    };
+    let reason = driver
+        .run(&mut frames, &mut interims, &mut notifications, stop)
+        .await;
+    reader.abort();
+    driver.finish().await;
+    reason
+}
+
+/// Reads whole frames until the stream ends or fails, or the driver goes.
+async fn read_loop(mut reader: OwnedReadHalf, max_frame: u32, frames: mpsc::Sender<FrameResult>) {
+    loop {
+        let frame = read_frame(&mut reader, max_frame).await;
+        let last = !matches!(frame, Ok(Some(_)));
+        if frames.send(frame).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+struct Driver {
+    connection: Connection,
+    dispatcher: Dispatcher<LocalFs>,
+    id: u64,
+    out: mpsc::Sender<Vec<u8>>,
+    /// The batches being dispatched.
+    tasks: JoinSet<Batch>,
+    /// The cancel handle of every request in flight, by MessageId.
+    flights: HashMap<u64, CancelHandle>,
+    /// Where handlers report that they go async.
+    interim_tx: mpsc::UnboundedSender<u64>,
+    /// Completions that still sweep orphaned opens.
+    sweeps_owed: u32,
+}
+
+impl Driver {
+    /// The event loop; returns why the connection ends.
+    async fn run(
+        &mut self,
+        frames: &mut mpsc::Receiver<FrameResult>,
+        interims: &mut mpsc::UnboundedReceiver<u64>,
+        notifications: &mut mpsc::Receiver<Notification>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> String {
+        loop {
+            // Biased: an interim response is sent before the final answer
+            // of the same request (the handler reported it first), and
+            // answers go before new work is taken on.
+            let step = tokio::select! {
+                biased;
+                Some(message_id) = interims.recv() => self.interim(message_id).await,
+                Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => match joined {
+                    Ok(batch) => self.answer(batch).await,
+                    Err(e) => Err(format!("a dispatch task failed: {e}")),
+                },
+                Some(note) = notifications.recv() => self.notify(&note).await,
+                _ = stop.changed() => Err("server shutting down".to_owned()),
+                frame = frames.recv(), if self.tasks.len() < MAX_IN_FLIGHT => match frame {
+                    None => Err("reader stopped".to_owned()),
+                    Some(Ok(None)) => Err("peer closed the connection".to_owned()),
+                    Some(Err(FrameError::Io(e))) => Err(format!("read failed: {e}")),
+                    Some(Err(e)) => Err(e.to_string()),
+                    Some(Ok(Some(frame))) => self.frame(frame).await,
+                },
+            };
+            if let Err(reason) = step {
+                return reason;
+            }
+        }
+    }
+
+    /// One frame: cancellations first, then answer or dispatch.
+    async fn frame(&mut self, frame: Vec<u8>) -> Result<(), String> {
+        let mut batch = self
+            .connection
+            .receive(frame, now_filetime())
+            .map_err(|d| d.reason)?;
+        for message_id in batch.cancelled.drain(..) {
+            if let Some(handle) = self.flights.get(&message_id) {
+                tracing::debug!(message_id, "cancelling");
+                handle.cancel();
+            }
+        }
+        if batch.has_pending() {
+            self.spawn(batch);
+            Ok(())
+        } else {
+            self.answer(batch).await
+        }
+    }
+
+    /// Dispatches `batch` in a task of its own.
+    fn spawn(&mut self, mut batch: Batch) {
+        let mut links = HashMap::new();
+        for item in &batch.items {
+            if let Item::Pending { request, .. } = item {
+                let message_id = request.header.message_id;
+                let (interim, handle) = Interim::attached(message_id, self.interim_tx.clone());
+                self.flights.insert(message_id, handle);
+                links.insert(message_id, interim);
+            }
+        }
+        let dispatcher = self.dispatcher.clone();
+        let id = self.id;
+        self.tasks.spawn(
+            async move {
+                dispatcher
+                    .dispatch_batch_with(id, &mut batch, |message_id| {
+                        links.get(&message_id).cloned().unwrap_or_default()
+                    })
+                    .await;
+                batch
+            }
+            .in_current_span(),
+        );
+    }
+
+    /// Answers a batch that is complete.
+    async fn answer(&mut self, batch: Batch) -> Result<(), String> {
+        for item in &batch.items {
+            if let Item::Pending { request, .. } = item {
+                self.flights.remove(&request.header.message_id);
+            }
+        }
+        // TREE_DISCONNECT and LOGOFF are answered by the session layer (Done
+        // items); the opens of the trees they dropped are closed once no
+        // batch holds those trees any more: now, and as the batches in
+        // flight then complete.
+        let session_answered = batch.items.iter().any(|i| matches!(i, Item::Done(_)));
+        let answer = self.connection.respond(batch);
+        if session_answered {
+            self.sweeps_owed = if self.tasks.is_empty() {
+                1
+            } else {
+                SWEEPS_OWED
+            };
+        }
+        if self.sweeps_owed > 0 {
+            self.sweeps_owed = if self.tasks.is_empty() {
+                0
+            } else {
+                self.sweeps_owed.saturating_sub(1)
+            };
+            self.dispatcher.sweep(self.id).await;
+        }
+        match answer.map_err(|d| d.reason)? {
+            Some(bytes) => self.send(bytes).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A handler went async: send its interim response.
+    async fn interim(&mut self, message_id: u64) -> Result<(), String> {
+        match self.connection.interim(message_id).map_err(|d| d.reason)? {
+            Some(bytes) => self.send(bytes).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A notification queued for this connection.
+    async fn notify(&mut self, note: &Notification) -> Result<(), String> {
+        match self
+            .connection
+            .notification(note.session_id, note.command, &note.body, note.encrypt)
+        {
+            Ok(bytes) => self.send(bytes).await,
+            Err(e) => {
+                // A break for a session that went: nothing to tell.
+                tracing::debug!(reason = %e.reason, "notification not sent");
+                Ok(())
+            }
+        }
+    }
+
+    async fn send(&self, bytes: Vec<u8>) -> Result<(), String> {
+        self.out
+            .send(bytes)
+            .await
+            .map_err(|_| "writer stopped".to_owned())
+    }
+
+    /// The connection ends: cancel what is in flight, let it answer for a
+    /// moment (the answers still go out if the writer takes them), abort
+    /// the rest, close the connection's opens.
+    async fn finish(mut self) {
+        let in_flight = self.tasks.len();
+        self.flights.clear();
+        let out = self.out.clone();
+        let connection = &mut self.connection;
+        let tasks = &mut self.tasks;
+        let drain = async {
+            while let Some(joined) = tasks.join_next().await {
+                if let Ok(batch) = joined
+                    && let Ok(Some(bytes)) = connection.respond(batch)
+                {
+                    let _ = out.try_send(bytes);
+                }
+            }
+        };
+        if tokio::time::timeout(CANCEL_GRACE, drain).await.is_err() {
+            tracing::debug!(
+                in_flight,
+                "requests did not answer their cancellation in time"
+            );
+            self.tasks.abort_all();
+            while self.tasks.join_next().await.is_some() {}
+        }
+        drop(self.connection);
+        let closed = self.dispatcher.close_connection(self.id).await;
+        if closed > 0 {
+            tracing::debug!(closed, "closed the connection's open files");
+        }
+    }
+}

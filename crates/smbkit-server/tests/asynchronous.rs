@@ -1,0 +1,346 @@
+//! Requests in flight over a real socket: a handler that goes async gets
+//! an interim STATUS_PENDING answer, a CANCEL (by AsyncId or MessageId)
+//! makes its final answer STATUS_CANCELLED, and a request that waits does
+//! not stop the connection from reading the next one.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use core::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use smbkit_auth::client::NtlmInitiator;
+use smbkit_dispatch::{Call, Response};
+use smbkit_server::{Cli, Server, ServerConfig};
+use smbkit_session::{Dialect, SigningPolicy};
+use smbkit_wire::negotiate::{NegotiateRequest, dialect, security_mode};
+use smbkit_wire::session_setup::{SessionSetupRequest, SessionSetupResponse};
+use smbkit_wire::tree_connect::TreeConnectRequest;
+use smbkit_wire::{Command, Guid, Header, HeaderFlags, HeaderId, NtStatus, Pdu, U16List, Writer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, oneshot};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn share_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smbkit-async-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn config() -> ServerConfig {
+    let share = format!("public={}", share_dir().display());
+    let cli = Cli::try_parse_from([
+        "smbkitd",
+        "--listen",
+        "127.0.0.1:0",
+        "--share",
+        &share,
+        "--user",
+        "alice:secret",
+    ])
+    .unwrap();
+    let mut config = ServerConfig::load(&cli).unwrap();
+    // SMB 2.1 without signing keeps the test client small.
+    config.max_dialect = Dialect::Smb210;
+    config.signing = SigningPolicy::Enabled;
+    config
+}
+
+/// CHANGE_NOTIFY stand-in: goes async, answers STATUS_CANCELLED when
+/// cancelled.
+async fn wait_for_cancel(call: Call) -> Result<Response, Infallible> {
+    call.interim.go_async();
+    call.interim.cancelled().await;
+    Ok(Response::error(NtStatus::CANCELLED))
+}
+
+/// LOCK stand-in: the first call waits (without going async) until a
+/// second call arrives; both then answer SUCCESS.
+#[derive(Clone, Default)]
+struct Rendezvous {
+    waiting: Arc<Mutex<Option<oneshot::Sender<()>>>>,
+}
+
+impl Rendezvous {
+    async fn call(self, _call: Call) -> Result<Response, Infallible> {
+        let mut slot = self.waiting.lock().await;
+        if let Some(first) = slot.take() {
+            let _ = first.send(());
+            return Ok(Response::new(NtStatus::SUCCESS, vec![4, 0, 0, 0]));
+        }
+        let (tx, rx) = oneshot::channel();
+        *slot = Some(tx);
+        drop(slot);
+        let _ = rx.await;
+        Ok(Response::new(NtStatus::SUCCESS, vec![4, 0, 0, 0]))
+    }
+}
+
+async fn start() -> (std::net::SocketAddr, oneshot::Sender<()>) {
+    let rendezvous = Rendezvous::default();
+    let server = Server::bind_with(config(), move |routes| {
+        routes
+            .route(Command::CHANGE_NOTIFY, tower::service_fn(wait_for_cancel))
+            .unwrap()
+            .route(
+                Command::LOCK,
+                tower::service_fn(move |call| rendezvous.clone().call(call)),
+            )
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let addr = server.local_addrs()[0];
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+struct Client {
+    stream: TcpStream,
+    next_mid: u64,
+    session_id: u64,
+    tree_id: u32,
+}
+
+impl Client {
+    async fn connect(addr: std::net::SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let mut c = Client {
+            stream,
+            next_mid: 0,
+            session_id: 0,
+            tree_id: 0,
+        };
+        c.sign_in().await;
+        c
+    }
+
+    fn header(&mut self, command: Command) -> Header {
+        let message_id = self.next_mid;
+        self.next_mid += 1;
+        Header {
+            command,
+            credits: 64,
+            credit_charge: 1,
+            message_id,
+            session_id: self.session_id,
+            id: HeaderId::Sync {
+                process_id: 0xFEFF,
+                tree_id: self.tree_id,
+            },
+            ..Header::default()
+        }
+    }
+
+    async fn send(&mut self, header: &Header, body: &[u8]) {
+        let mut msg = Vec::new();
+        header.encode(&mut Writer::new(&mut msg));
+        msg.extend_from_slice(body);
+        let mut frame = (msg.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(&msg);
+        self.stream.write_all(&frame).await.unwrap();
+    }
+
+    async fn receive(&mut self) -> (Header, Vec<u8>) {
+        let mut prefix = [0u8; 4];
+        tokio::time::timeout(TIMEOUT, self.stream.read_exact(&mut prefix))
+            .await
+            .expect("a response in time")
+            .unwrap();
+        let mut msg = vec![0u8; u32::from_be_bytes(prefix) as usize];
+        tokio::time::timeout(TIMEOUT, self.stream.read_exact(&mut msg))
+            .await
+            .unwrap()
+            .unwrap();
+        (Header::decode(&msg).unwrap(), msg)
+    }
+
+    async fn request(&mut self, command: Command, body: &[u8]) -> (Header, Vec<u8>) {
+        let h = self.header(command);
+        self.send(&h, body).await;
+        let (r, msg) = self.receive().await;
+        assert_eq!(r.message_id, h.message_id);
+        (r, msg)
+    }
+
+    async fn sign_in(&mut self) {
+        let body = NegotiateRequest {
+            security_mode: security_mode::SIGNING_ENABLED,
+            client_guid: Guid([0x42; 16]),
+            dialects: U16List::from_values(&[dialect::SMB202, dialect::SMB210]),
+            ..NegotiateRequest::default()
+        }
+        .encode_body_to_vec()
+        .unwrap();
+        let (r, _) = self.request(Command::NEGOTIATE, &body).await;
+        assert_eq!(r.status, NtStatus::SUCCESS);
+
+        let mut ntlm = NtlmInitiator::new("alice", "WORKGROUP", "secret");
+        let token = ntlm.negotiate_message().unwrap();
+        let (r, msg) = self
+            .request(Command::SESSION_SETUP, &setup_body(&token))
+            .await;
+        assert_eq!(r.status, NtStatus::MORE_PROCESSING_REQUIRED);
+        self.session_id = r.session_id;
+        let challenge = SessionSetupResponse::decode(&msg)
+            .unwrap()
+            .security_buffer
+            .to_vec();
+        let token = ntlm.authenticate(&challenge).unwrap().message;
+        let (r, _) = self
+            .request(Command::SESSION_SETUP, &setup_body(&token))
+            .await;
+        assert_eq!(r.status, NtStatus::SUCCESS);
+
+        let path: Vec<u8> = "\\\\server\\public"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let body = TreeConnectRequest {
+            flags: 0,
+            path: &path,
+            contexts: vec![],
+        }
+        .encode_body_to_vec()
+        .unwrap();
+        let (r, _) = self.request(Command::TREE_CONNECT, &body).await;
+        assert_eq!(r.status, NtStatus::SUCCESS);
+        self.tree_id = r.tree_id().unwrap();
+    }
+}
+
+fn setup_body(token: &[u8]) -> Vec<u8> {
+    SessionSetupRequest {
+        security_mode: 1,
+        security_buffer: token,
+        ..SessionSetupRequest::default()
+    }
+    .encode_body_to_vec()
+    .unwrap()
+}
+
+/// A CHANGE_NOTIFY body (the test route does not read it).
+fn notify_body() -> Vec<u8> {
+    let mut b = vec![32, 0];
+    b.resize(32, 0);
+    b
+}
+
+/// A LOCK body (the test route does not read it).
+fn lock_body() -> Vec<u8> {
+    let mut b = vec![48, 0];
+    b.resize(48, 0);
+    b
+}
+
+#[tokio::test]
+async fn interim_then_cancel_by_async_id_and_by_message_id() {
+    let (addr, _stop) = start().await;
+    let mut c = Client::connect(addr).await;
+
+    // By AsyncId.
+    let notify = c.header(Command::CHANGE_NOTIFY);
+    c.send(&notify, &notify_body()).await;
+    let (interim, _) = c.receive().await;
+    assert_eq!(interim.status, NtStatus::PENDING);
+    assert_eq!(interim.message_id, notify.message_id);
+    assert!(interim.flags.contains(HeaderFlags::ASYNC_COMMAND));
+    let async_id = interim.async_id().unwrap();
+    assert_ne!(async_id, 0);
+    assert_eq!(interim.credits, 64, "the interim grants the credits");
+    let cancel = Header {
+        command: Command::CANCEL,
+        message_id: 0,
+        flags: HeaderFlags::ASYNC_COMMAND,
+        id: HeaderId::Async { async_id },
+        session_id: c.session_id,
+        ..Header::default()
+    };
+    c.send(&cancel, &[4, 0, 0, 0]).await;
+    let (last, _) = c.receive().await;
+    assert_eq!(last.status, NtStatus::CANCELLED);
+    assert_eq!(last.message_id, notify.message_id);
+    assert_eq!(last.async_id(), Some(async_id));
+    assert_eq!(last.credits, 0, "the interim granted them");
+
+    // By MessageId, on a sync CANCEL.
+    let notify = c.header(Command::CHANGE_NOTIFY);
+    c.send(&notify, &notify_body()).await;
+    let (interim, _) = c.receive().await;
+    assert_eq!(interim.status, NtStatus::PENDING);
+    let second_async_id = interim.async_id().unwrap();
+    assert_ne!(second_async_id, async_id, "a fresh AsyncId");
+    let mut cancel = c.header(Command::CANCEL);
+    cancel.message_id = notify.message_id;
+    c.next_mid -= 1; // CANCEL takes no MessageId of its own
+    c.send(&cancel, &[4, 0, 0, 0]).await;
+    let (last, _) = c.receive().await;
+    assert_eq!(last.status, NtStatus::CANCELLED);
+    assert_eq!(last.async_id(), Some(second_async_id));
+
+    // A CANCEL naming nothing gets no answer; the connection goes on.
+    let mut cancel = c.header(Command::CANCEL);
+    cancel.message_id = 9999;
+    c.next_mid -= 1;
+    c.send(&cancel, &[4, 0, 0, 0]).await;
+    let (echo, _) = c.request(Command::ECHO, &[4, 0, 0, 0]).await;
+    assert_eq!(echo.command, Command::ECHO);
+    assert_eq!(echo.status, NtStatus::SUCCESS);
+}
+
+#[tokio::test]
+async fn a_waiting_request_does_not_block_the_next() {
+    let (addr, _stop) = start().await;
+    let mut c = Client::connect(addr).await;
+    // The first LOCK waits for the second: it can only complete if the
+    // connection reads and dispatches the second while the first is in
+    // flight.
+    let first = c.header(Command::LOCK);
+    c.send(&first, &lock_body()).await;
+    let second = c.header(Command::LOCK);
+    c.send(&second, &lock_body()).await;
+    let (a, _) = c.receive().await;
+    let (b, _) = c.receive().await;
+    let mut ids = [a.message_id, b.message_id];
+    ids.sort_unstable();
+    assert_eq!(ids, [first.message_id, second.message_id]);
+    assert_eq!((a.status, b.status), (NtStatus::SUCCESS, NtStatus::SUCCESS));
+    // An ECHO is answered at once while a request waits.
+    let notify = c.header(Command::CHANGE_NOTIFY);
+    c.send(&notify, &notify_body()).await;
+    let (interim, _) = c.receive().await;
+    assert_eq!(interim.status, NtStatus::PENDING);
+    let (echo, _) = c.request(Command::ECHO, &[4, 0, 0, 0]).await;
+    assert_eq!(echo.status, NtStatus::SUCCESS);
+}
+
+#[tokio::test]
+async fn logoff_cancels_what_its_session_has_in_flight() {
+    let (addr, _stop) = start().await;
+    let mut c = Client::connect(addr).await;
+    let notify = c.header(Command::CHANGE_NOTIFY);
+    c.send(&notify, &notify_body()).await;
+    let (interim, _) = c.receive().await;
+    assert_eq!(interim.status, NtStatus::PENDING);
+    let logoff = c.header(Command::LOGOFF);
+    c.send(&logoff, &[4, 0, 0, 0]).await;
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let (h, _) = c.receive().await;
+        got.push((h.message_id, h.status));
+    }
+    got.sort_unstable_by_key(|(m, _)| *m);
+    assert_eq!(
+        got,
+        vec![
+            (notify.message_id, NtStatus::CANCELLED),
+            (logoff.message_id, NtStatus::SUCCESS)
+        ]
+    );
+}
