@@ -368,7 +368,23 @@ from smbprotocol.session import Session, SMB2SessionSetupRequest
 from smbprotocol.exceptions import SMBResponseException
 from smbprotocol.tree import TreeConnect
 cmd = sys.argv[1]
-if cmd == "token":
+if cmd == "mutual":
+    # The whole exchange in one context: the AP-REP must satisfy MIT's checks.
+    from smbprotocol.session import SMB2SessionSetupResponse
+    name = gssapi.Name(sys.argv[3], gssapi.NameType.hostbased_service)
+    ctx = gssapi.SecurityContext(name=name, usage="initiate", mech=gssapi.MechType.kerberos,
+        flags=gssapi.RequirementFlag.mutual_authentication)
+    conn = Connection(uuid.uuid4(), "127.0.0.1", int(sys.argv[2]))
+    conn.connect(Dialects.SMB_3_1_1)
+    req = SMB2SessionSetupRequest()
+    req["security_mode"] = conn.client_security_mode
+    req["buffer"] = ctx.step()
+    resp = conn.receive(conn.send(req))
+    body = SMB2SessionSetupResponse()
+    body.unpack(resp["data"].get_value())
+    ctx.step(body["buffer"].get_value())
+    print("complete", ctx.complete, "mutual", gssapi.RequirementFlag.mutual_authentication in ctx.actual_flags)
+elif cmd == "token":
     name = gssapi.Name(sys.argv[2], gssapi.NameType.hostbased_service)
     ctx = gssapi.SecurityContext(name=name, usage="initiate", mech=gssapi.MechType.kerberos,
         flags=gssapi.RequirementFlag.mutual_authentication)
@@ -430,9 +446,21 @@ fn assert_refused(what: &str, out: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refusals_are_logon_failures_and_leave_the_connection_usable() {
+async fn mutual_authentication_then_refusals_that_leave_the_connection_usable() {
     let r = realm();
     let (addr, stop) = start("", &default_kerberos(), "refusals").await;
+
+    // The client verifies our AP-REP (mutual authentication).
+    let mut cmd = r.cmd("python3");
+    cmd.args([
+        "-c",
+        RAW,
+        "mutual",
+        &addr.port().to_string(),
+        "cifs@srv.smbkit.test",
+    ]);
+    let out = run(cmd).await;
+    assert!(out.contains("complete True mutual True"), "mutual: {out}");
 
     // A good AP-REQ is accepted once; the same AP-REQ again is a replay.
     let good = token("cifs@srv.smbkit.test", None, "good.tok").await;
