@@ -46,7 +46,7 @@ macro_rules! der {
             let bytes = first.encode();
             let second = $ty::decode(&bytes)
                 .expect(concat!(stringify!($ty), ": the re-encoded value decodes"));
-            assert!(first == second, concat!(stringify!($ty), ": decode∘encode"));
+            assert_eq!(first, second, concat!(stringify!($ty), ": decode∘encode"));
             assert_eq!(bytes, second.encode(), concat!(stringify!($ty), ": stable"));
         }
     }};

@@ -9,6 +9,9 @@
 //! target. New inputs go to `fuzz/work/<target>/` (ignored by git); the
 //! committed seeds in `fuzz/corpus/<target>/` are only read. A crash leaves
 //! its input in `fuzz/artifacts/<target>/` and fails the run.
+//!
+//! The toolchain is `nightly`, or the one named by `SMBKIT_FUZZ_TOOLCHAIN`
+//! (e.g. a dated nightly).
 
 use std::process::Command;
 
@@ -74,7 +77,8 @@ pub fn run(args: &[&str]) -> Result<(), String> {
 
     if !nightly_present() {
         println!(
-            "==> fuzz: skipped, no nightly toolchain is present (`rustup toolchain install nightly` to fuzz)"
+            "==> fuzz: skipped, no nightly toolchain is present (`rustup toolchain install {}` to fuzz)",
+            toolchain()
         );
         return Ok(());
     }
@@ -118,6 +122,11 @@ pub fn run(args: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// The toolchain the targets are built with.
+fn toolchain() -> String {
+    std::env::var("SMBKIT_FUZZ_TOOLCHAIN").unwrap_or_else(|_| "nightly".to_owned())
+}
+
 /// Whether `cargo +nightly` works here.
 fn nightly_present() -> bool {
     nightly(&["--version"])
@@ -134,7 +143,7 @@ fn nightly(args: &[&str]) -> Command {
         .current_dir(workspace_root())
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("CARGO")
-        .arg("+nightly")
+        .arg(format!("+{}", toolchain()))
         .args(args);
     command
 }

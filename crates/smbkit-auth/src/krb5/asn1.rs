@@ -239,6 +239,10 @@ fn time(input: &[u8], what: &'static str) -> Result<(i64, Vec<u8>), KrbError> {
     Ok((parse_time(tlv.value).ok_or(bad(what))?, tlv.value.to_vec()))
 }
 
+/// 0000-01-01T00:00:00Z in Unix seconds: the earliest GeneralizedTime with
+/// a four-digit year.
+const EARLIEST_TIME: i64 = -62_167_219_200;
+
 /// `YYYYMMDDHHMMSSZ` to Unix seconds. Every input is at most four digits, so
 /// the arithmetic cannot overflow.
 #[allow(clippy::arithmetic_side_effects)]
@@ -288,11 +292,13 @@ fn parse_time(s: &[u8]) -> Option<i64> {
 }
 
 /// Unix seconds to `YYYYMMDDHHMMSSZ` (for tests and clients).
-/// Clamped to years 1970..=9999, so the arithmetic cannot overflow.
+/// Clamped to years 0000..=9999, every time the decoder accepts (so a
+/// decoded ticket re-encodes to the same time), and the arithmetic cannot
+/// overflow.
 #[must_use]
 #[allow(clippy::arithmetic_side_effects)]
 pub fn format_time(unix: i64) -> Vec<u8> {
-    let unix = unix.clamp(0, 253_402_300_799);
+    let unix = unix.clamp(EARLIEST_TIME, 253_402_300_799);
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let z = days + 719_468;
@@ -627,6 +633,19 @@ mod tests {
             assert_eq!(parse_time(&format_time(t)), Some(t));
         }
         assert_eq!(parse_time(b"20261322071500Z"), None);
+        // Found by the krb5 fuzz target: a year before 1970 decoded but was
+        // re-encoded as 1970 (the encoder clamped at the epoch).
+        for s in [
+            &b"00261122071400Z"[..],
+            b"00000101000000Z",
+            b"19691231235959Z",
+        ] {
+            let t = parse_time(s).unwrap();
+            assert_eq!(format_time(t), s, "{}", String::from_utf8_lossy(s));
+        }
+        assert_eq!(parse_time(b"00000101000000Z"), Some(EARLIEST_TIME));
+        assert_eq!(format_time(i64::MIN), b"00000101000000Z");
+        assert_eq!(format_time(i64::MAX), b"99991231235959Z");
         assert_eq!(parse_time(b"2026112207150Z"), None);
     }
 
