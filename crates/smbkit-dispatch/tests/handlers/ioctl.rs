@@ -24,6 +24,21 @@ async fn ioctl_answers() {
         )
         .await;
     assert_eq!(r.status, NtStatus::FS_DRIVER_REQUIRED);
+    // Server-wide FSCTLs take no handle: any other FileId is refused.
+    let some = FileId {
+        persistent: 1,
+        volatile: 2,
+    };
+    for code in [
+        smbkit_wire::fsctl::DFS_GET_REFERRALS,
+        smbkit_wire::fsctl::DFS_GET_REFERRALS_EX,
+        smbkit_wire::fsctl::PIPE_WAIT,
+    ] {
+        let r = e
+            .send(Command::IOCTL, message(Command::IOCTL, &io(code, some)))
+            .await;
+        assert_eq!(r.status, NtStatus::INVALID_PARAMETER, "{code:#x}");
+    }
     let r = e
         .send(
             Command::IOCTL,

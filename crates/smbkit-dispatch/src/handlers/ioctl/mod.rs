@@ -2,17 +2,18 @@
 //! the session layer answers). One module per FSCTL family:
 //! [`copychunk`] (server-side copy and its [`resume_key`]s), [`file`]
 //! (compression, object ids), [`data`] (sparse files, allocated ranges,
-//! zeroing),
-//! [`server`] (snapshots, network interfaces); named pipes
-//! are in [`super::pipe`].
+//! zeroing), [`server`] (snapshots, network interfaces); named pipes are
+//! in [`super::pipe`]. Each module says what it answers and why.
 //!
-//! Checks common to every FSCTL, in this order:
-//! * InputCount or MaxOutputResponse larger than MaxTransactSize:
-//!   INVALID_PARAMETER (3.3.5.15).
+//! Checks common to every FSCTL, in the order of MS-SMB2 3.3.5.15:
 //! * Not an FSCTL (Flags without SMB2_0_IOCTL_IS_FSCTL): NOT_SUPPORTED.
-//! * An FSCTL that works on a file looks the FileId up first, so a closed
-//!   or foreign handle is FILE_CLOSED before anything else is judged
-//!   (a pipe open where a file is needed is INVALID_DEVICE_REQUEST).
+//! * DFS referrals, network interfaces, VALIDATE_NEGOTIATE_INFO and
+//!   PIPE_WAIT address no open: a FileId other than all-ones is
+//!   INVALID_PARAMETER. Every other FSCTL works on an open: a FileId that
+//!   names no open of the caller (all-ones included) is FILE_CLOSED, before
+//!   anything else is judged.
+//! * InputCount or MaxOutputResponse larger than MaxTransactSize:
+//!   INVALID_PARAMETER.
 //!
 //! Then:
 //! * FSCTL_DFS_GET_REFERRALS(_EX): FS_DRIVER_REQUIRED — DFS is never
@@ -23,13 +24,14 @@
 //! * FSCTL_PIPE_WAIT on IPC$: SUCCESS when the named pipe exists (every
 //!   instance is always available), else OBJECT_NAME_NOT_FOUND.
 //! * FSCTL_PIPE_PEEK on IPC$: NOT_SUPPORTED.
-//! * Anything else works on a file: the FileId must name an open of the
-//!   caller (else FILE_CLOSED, all-ones included), then
-//!   INVALID_DEVICE_REQUEST (the FSCTL is not implemented here).
+//! * Anything else: INVALID_DEVICE_REQUEST (the FSCTL is not implemented
+//!   here).
 //!
 //! Output sizes: every answer fits in the MaxOutputResponse the client
-//! gave or is refused as its section says (INVALID_PARAMETER for the
-//! fixed-size answers, BUFFER_TOO_SMALL for the interface list).
+//! gave or is refused as its section says: INVALID_PARAMETER for the
+//! fixed-size answers (resume key, copychunk, compression, snapshots,
+//! object id), BUFFER_TOO_SMALL for the interface list, BUFFER_OVERFLOW
+//! with the entries that fit for allocated ranges.
 
 mod copychunk;
 mod data;
@@ -39,7 +41,7 @@ mod server;
 
 use smbkit_vfs::Vfs;
 use smbkit_wire::ioctl::{FLAG_IS_FSCTL, IoctlRequest, IoctlResponse};
-use smbkit_wire::{NtStatus, Pdu, fsctl};
+use smbkit_wire::{FileId, NtStatus, Pdu, fsctl};
 
 use super::{Answer, encode_failed, malformed, tree};
 use crate::files::FileServer;
@@ -50,13 +52,20 @@ pub(crate) use resume_key::ResumeKeys;
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = IoctlRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
     let tree = tree(call)?;
+    if req.flags & FLAG_IS_FSCTL == 0 {
+        return Err(NtStatus::NOT_SUPPORTED);
+    }
+    if takes_no_handle(req.ctl_code) {
+        if req.file_id != FileId::ANY {
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
+    } else {
+        server.lookup(call, req.file_id)?;
+    }
     let max = usize::try_from(server.limits.max_transact).unwrap_or(usize::MAX);
     if req.input.len() > max || usize::try_from(req.max_output_response).unwrap_or(usize::MAX) > max
     {
         return Err(NtStatus::INVALID_PARAMETER);
-    }
-    if req.flags & FLAG_IS_FSCTL == 0 {
-        return Err(NtStatus::NOT_SUPPORTED);
     }
     match req.ctl_code {
         fsctl::DFS_GET_REFERRALS | fsctl::DFS_GET_REFERRALS_EX => Err(NtStatus::FS_DRIVER_REQUIRED),
@@ -81,13 +90,22 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         fsctl::QUERY_ALLOCATED_RANGES => data::query_allocated_ranges(server, call, &req).await,
         fsctl::SET_ZERO_DATA => data::set_zero_data(server, call, &req).await,
         fsctl::SET_SPARSE => data::set_sparse(server, call, &req).await,
-        _ => {
-            // Every other FSCTL works on a file: all-ones (no handle) is
-            // FILE_CLOSED like any handle that names no open.
-            server.lookup(call, req.file_id)?;
-            Err(NtStatus::INVALID_DEVICE_REQUEST)
-        }
+        // Looked up above: the FSCTL is not implemented here.
+        _ => Err(NtStatus::INVALID_DEVICE_REQUEST),
     }
+}
+
+/// The FSCTLs that address the server, not an open: their FileId must be
+/// all-ones (MS-SMB2 3.3.5.15).
+fn takes_no_handle(ctl_code: u32) -> bool {
+    matches!(
+        ctl_code,
+        fsctl::DFS_GET_REFERRALS
+            | fsctl::DFS_GET_REFERRALS_EX
+            | fsctl::QUERY_NETWORK_INTERFACE_INFO
+            | fsctl::VALIDATE_NEGOTIATE_INFO
+            | fsctl::PIPE_WAIT
+    )
 }
 
 /// The IOCTL response echoing the request's CtlCode and FileId, with

@@ -4,18 +4,17 @@
 //! * FSCTL_SRV_ENUMERATE_SNAPSHOTS: the FileId must name an open of the
 //!   caller; MaxOutputResponse below 16 bytes is STATUS_INVALID_PARAMETER;
 //!   no share has snapshots, so the answer is an empty SRV_SNAPSHOT_ARRAY.
-//! * FSCTL_QUERY_NETWORK_INTERFACE_INFO: a FileId other than all-ones is
-//!   STATUS_INVALID_PARAMETER (as Samba and Windows answer); then one
-//!   NETWORK_INTERFACE_INFO per
+//! * FSCTL_QUERY_NETWORK_INTERFACE_INFO (its FileId must be all-ones, see
+//!   [`super`]): one NETWORK_INTERFACE_INFO per
 //!   address the server listens on ([`FileServer::network_interfaces`]);
 //!   wildcard listeners name no interface and are left out. With nothing
 //!   to report the answer is STATUS_NOT_SUPPORTED; a MaxOutputResponse too
 //!   small for the list is STATUS_BUFFER_TOO_SMALL.
 
 use smbkit_vfs::Vfs;
+use smbkit_wire::NtStatus;
 use smbkit_wire::fsctl::server::{NetworkInterface, SnapshotArray, interfaces_for};
 use smbkit_wire::ioctl::IoctlRequest;
-use smbkit_wire::{FileId, NtStatus};
 
 use super::ioctl_response;
 use crate::Call;
@@ -48,9 +47,6 @@ pub(crate) fn enumerate_snapshots<V: Vfs>(
 
 /// FSCTL_QUERY_NETWORK_INTERFACE_INFO.
 pub(crate) fn network_interfaces<V: Vfs>(server: &FileServer<V>, req: &IoctlRequest<'_>) -> Answer {
-    if req.file_id != FileId::ANY {
-        return Err(NtStatus::INVALID_PARAMETER);
-    }
     let list = interfaces_for(server.interfaces(), LINK_SPEED);
     if list.is_empty() {
         return Err(NtStatus::NOT_SUPPORTED);
