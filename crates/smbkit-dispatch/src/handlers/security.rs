@@ -131,6 +131,7 @@ pub(crate) async fn set<V: Vfs>(
     let vfs = share.vfs.as_ref();
     let mut sd = current(vfs, open.data.handle, open.data.is_dir).await;
     sd.merge(&new, which);
+    sd.map_generic_aces();
     vfs.set_security(open.data.handle, Some(sd.encode(0xF)))
         .await
         .map_err(|e| e.status())

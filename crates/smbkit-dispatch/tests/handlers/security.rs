@@ -94,8 +94,8 @@ async fn set_sd_comes_back_and_limits_access() {
         .unwrap();
     let me = sid(5, &[32, 544]);
     let users = sid(5, &[32, 545]);
-    // Read-only for Everyone, owner us.
-    let ro = sd(&me, &users, Some(&[(0, 0x0012_0089, sid(1, &[0]))]));
+    // Read-only for Everyone (without FILE_READ_ATTRIBUTES), owner us.
+    let ro = sd(&me, &users, Some(&[(0, 0x0012_0009, sid(1, &[0]))]));
     assert_eq!(
         e.set_sd(f.file_id, SECINFO_OGD, &ro).await,
         NtStatus::SUCCESS
@@ -111,6 +111,18 @@ async fn set_sd_comes_back_and_limits_access() {
     assert_eq!(
         e.set_sd(f.file_id, 0x1, &stranger).await,
         NtStatus(0xC000_005A)
+    );
+    // GENERIC_* rights are stored as the file rights they stand for.
+    let generic = sd(&me, &users, Some(&[(0, 0x8000_0000, sid(1, &[0]))]));
+    assert_eq!(e.set_sd(f.file_id, 0x4, &generic).await, NtStatus::SUCCESS);
+    let back = e.get_sd(f.file_id, 0x4).await;
+    assert_eq!(
+        &back[back.len() - 16..back.len() - 12],
+        &0x0012_0089u32.to_le_bytes()
+    );
+    assert_eq!(
+        e.set_sd(f.file_id, SECINFO_OGD, &ro).await,
+        NtStatus::SUCCESS
     );
     // Garbage is refused.
     assert_eq!(
@@ -129,6 +141,25 @@ async fn set_sd_comes_back_and_limits_access() {
             .await
             .unwrap_err(),
         NtStatus::ACCESS_DENIED
+    );
+    // Overwriting is writing: refused too, whatever was asked for.
+    for disp in [
+        disposition::OVERWRITE,
+        disposition::OVERWRITE_IF,
+        disposition::SUPERSEDE,
+    ] {
+        assert_eq!(
+            e.create("f", access::FILE_READ_DATA, disp, 0)
+                .await
+                .unwrap_err(),
+            NtStatus::ACCESS_DENIED
+        );
+    }
+    // FILE_READ_ATTRIBUTES comes from the parent's FILE_LIST_DIRECTORY.
+    assert!(
+        e.create("f", access::FILE_READ_ATTRIBUTES, disposition::OPEN, 0)
+            .await
+            .is_ok()
     );
     // A NULL DACL: everyone may do everything again.
     let g = e

@@ -220,6 +220,19 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         None => maximal(share.read_only),
     };
     let granted = grant(req.desired_access, max).ok_or(NtStatus::ACCESS_DENIED)?;
+    // Overwriting or superseding an existing file writes it (MS-FSA
+    // 2.1.5.1.2): the access check includes FILE_WRITE_DATA.
+    let implied = match (disp, &existing) {
+        (Disposition::Overwrite | Disposition::OverwriteIf | Disposition::Supersede, Some(i))
+            if !i.is_dir =>
+        {
+            acc::FILE_WRITE_DATA
+        }
+        _ => 0,
+    };
+    if implied & !max != 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
     let delete_on_close = opts & options::DELETE_ON_CLOSE != 0;
     if delete_on_close && granted & acc::DELETE == 0 {
         return Err(NtStatus::INVALID_PARAMETER);

@@ -6,11 +6,13 @@ use smbkit_wire::NtStatus;
 use smbkit_wire::create::access;
 use smbkit_wire::create::context::CreateContext;
 
-use super::super::security::sd::DACL_PRESENT;
+use super::super::security::sd::{DACL_PRESENT, FILE_ALL_ACCESS};
 use super::super::security::{Sd, stored_at};
 
 /// FILE_DELETE_CHILD.
 const DELETE_CHILD: u32 = 0x0000_0040;
+/// FILE_LIST_DIRECTORY.
+const LIST_DIRECTORY: u32 = 0x0000_0001;
 
 /// The descriptor of a `SecD` context among `contexts`, parsed (a malformed
 /// one fails the CREATE with STATUS_INVALID_SECURITY_DESCR, an owner
@@ -28,23 +30,31 @@ pub(super) fn requested(contexts: &[CreateContext<'_>]) -> Result<Option<Sd>, Nt
 }
 
 /// What the stored descriptors let the caller do on the existing object at
-/// `path`, within `share_max`: the object's own DACL, and DELETE when the
-/// parent directory grants FILE_DELETE_CHILD (MS-FSA 2.1.5.1.2.1). Without
-/// a stored descriptor, `share_max`.
+/// `path`, within `share_max`: the object's own DACL, DELETE when the
+/// parent directory grants FILE_DELETE_CHILD and FILE_READ_ATTRIBUTES when
+/// it grants FILE_LIST_DIRECTORY (MS-FSA 2.1.5.1.2.1). Without a stored
+/// descriptor, `share_max`.
 pub(super) async fn existing_max<V: Vfs>(vfs: &V, path: &SmbPath, share_max: u32) -> u32 {
     let Some(sd) = stored_at(vfs, path).await else {
         return share_max;
     };
     let mut max = sd.granted() & share_max;
-    if max & access::DELETE == 0 {
-        let parent_grants = match path.parent() {
+    if max & (access::DELETE | access::FILE_READ_ATTRIBUTES)
+        != (access::DELETE | access::FILE_READ_ATTRIBUTES)
+    {
+        // The parent's DELETE_CHILD grants DELETE, its LIST_DIRECTORY
+        // grants FILE_READ_ATTRIBUTES (the share root has no parent).
+        let parent = match path.parent() {
             Some(parent) => stored_at(vfs, &parent)
                 .await
-                .is_none_or(|p| p.granted() & DELETE_CHILD != 0),
-            None => false,
+                .map_or(FILE_ALL_ACCESS, |p| p.granted()),
+            None => 0,
         };
-        if parent_grants {
+        if parent & DELETE_CHILD != 0 {
             max |= access::DELETE & share_max;
+        }
+        if parent & LIST_DIRECTORY != 0 {
+            max |= access::FILE_READ_ATTRIBUTES & share_max;
         }
     }
     max
@@ -80,6 +90,7 @@ pub(super) async fn store_new<V: Vfs>(
             if sd.group.is_none() {
                 sd.group = base.group;
             }
+            sd.map_generic_aces();
             Some(sd)
         }
         None => inherited,

@@ -220,6 +220,33 @@ impl Sd {
         })
     }
 
+    /// Replaces GENERIC_* rights in the effective ACEs of the DACL by the
+    /// file rights they stand for, as Windows stores them (inherit-only
+    /// ACEs keep theirs: they apply to objects not yet created).
+    pub(crate) fn map_generic_aces(&mut self) {
+        let Some(dacl) = self.dacl.as_deref() else {
+            return;
+        };
+        let Some(list) = aces(dacl) else {
+            return;
+        };
+        let mapped: Vec<Vec<u8>> = list
+            .iter()
+            .map(|ace| {
+                let mut bytes = ace.bytes.to_vec();
+                if matches!(ace.kind, 0 | 1)
+                    && ace.flags & INHERIT_ONLY == 0
+                    && let Some((mask, _)) = ace.mask_sid()
+                    && let Some(slot) = bytes.get_mut(4..8)
+                {
+                    slot.copy_from_slice(&map_generic(mask).to_le_bytes());
+                }
+                bytes
+            })
+            .collect();
+        self.dacl = Some(acl_from(&mapped));
+    }
+
     /// Refuses an owner outside the session's token: taking ownership for
     /// someone else needs a privilege (SeRestorePrivilege) nobody holds
     /// here (MS-DTYP 2.5.3.4, STATUS_INVALID_OWNER).
@@ -460,6 +487,23 @@ mod tests {
             ..Sd::default()
         };
         assert_eq!(sd.granted(), FILE_ALL_ACCESS & !0x0001_0000);
+    }
+
+    #[test]
+    fn generic_rights_are_stored_mapped() {
+        let me = sid(5, &[32, 544]);
+        let mut sd = Sd {
+            control: SELF_RELATIVE | DACL_PRESENT,
+            dacl: Some(acl_from(&[
+                ace(0, 0, 0x8000_0000, &me),                // GENERIC_READ
+                ace(0, INHERIT_ONLY | 1, 0x4000_0000, &me), // kept generic
+            ])),
+            ..Sd::default()
+        };
+        sd.map_generic_aces();
+        let list = aces(sd.dacl.as_deref().unwrap()).unwrap();
+        assert_eq!(list[0].mask_sid().unwrap().0, 0x0012_0089);
+        assert_eq!(list[1].mask_sid().unwrap().0, 0x4000_0000);
     }
 
     #[test]
