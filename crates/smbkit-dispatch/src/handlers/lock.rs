@@ -13,15 +13,19 @@
 //!   is LOCK_NOT_GRANTED (SMB2 has no FILE_LOCK_CONFLICT for locks, whatever
 //!   the earlier failures were: smb2.lock.errorcode). Whichever comes first
 //!   in the list decides the status, and nothing of the list stays locked.
-//! * A single lock without FAIL_IMMEDIATELY that conflicts waits for the
-//!   range. Until the dispatcher can answer STATUS_PENDING and complete
-//!   later, it waits only [`BLOCKING_FALLBACK`] (the connection's requests
-//!   are answered in order meanwhile), then answers LOCK_NOT_GRANTED. If its
-//!   own open is closed meanwhile the answer is RANGE_NOT_LOCKED.
+//! * A single lock without FAIL_IMMEDIATELY that conflicts goes
+//!   asynchronous (interim STATUS_PENDING) and waits for the range: OK when
+//!   it gets it, RANGE_NOT_LOCKED when its own open is closed meanwhile,
+//!   CANCELLED on CANCEL (RANGE_NOT_LOCKED when a TREE_DISCONNECT or LOGOFF
+//!   took its tree away).
 //! * LockSequenceNumber/Index (replay detection for resilient, durable and
 //!   persistent opens) is ignored: no such opens exist yet.
 
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
 use core::time::Duration;
+use std::sync::Arc;
 
 use smbkit_state::{Io, LockError, LockRange, LockSpec};
 use smbkit_vfs::Vfs;
@@ -33,7 +37,8 @@ use crate::files::{FileServer, OpenRef};
 use crate::{Call, Response};
 
 /// How long a blocking lock waits for a conflicting range to go before
-/// LOCK_NOT_GRANTED, while blocking locks cannot go asynchronous.
+/// LOCK_NOT_GRANTED when it cannot go asynchronous (a call outside a
+/// connection driver, with a detached `Interim`).
 pub(crate) const BLOCKING_FALLBACK: Duration = Duration::from_millis(50);
 
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
@@ -47,7 +52,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     if first.flags & flags::UNLOCK != 0 {
         unlock(server, &open, &req.locks)?;
     } else {
-        lock(server, &open, &req.locks).await?;
+        lock(server, call, &open, &req.locks).await?;
     }
     let body = LockResponse
         .encode_body_to_vec()
@@ -112,6 +117,7 @@ fn spec(element: &LockElement, count: usize) -> Result<LockSpec, NtStatus> {
 /// Takes the elements' ranges, all or nothing (3.3.5.14.2).
 async fn lock<V>(
     server: &FileServer<V>,
+    call: &Call,
     open: &OpenRef,
     elements: &[LockElement],
 ) -> Result<(), NtStatus> {
@@ -138,7 +144,7 @@ async fn lock<V>(
         Ok(()) => held_by_live_open(server, open),
         Err(_) => match (specs.as_slice(), elements) {
             ([single], [element]) if element.flags & flags::FAIL_IMMEDIATELY == 0 => {
-                wait_for(server, open, *single).await
+                wait_for(server, call, open, *single).await
             }
             _ => Err(NtStatus::LOCK_NOT_GRANTED),
         },
@@ -155,12 +161,22 @@ fn held_by_live_open<V>(server: &FileServer<V>, open: &OpenRef) -> Result<(), Nt
     Err(NtStatus::FILE_CLOSED)
 }
 
-/// A blocking lock: waits for the range (see the module documentation).
+/// A blocking lock: goes asynchronous (the interim STATUS_PENDING goes out)
+/// and waits until the range can be locked (OK), its own open is closed
+/// (RANGE_NOT_LOCKED), or the request is cancelled (see
+/// [`cancelled_status`]). Outside a connection driver (a detached
+/// [`Interim`](crate::Interim)) it waits [`BLOCKING_FALLBACK`] at most,
+/// then answers LOCK_NOT_GRANTED.
 async fn wait_for<V>(
     server: &FileServer<V>,
+    call: &Call,
     open: &OpenRef,
     spec: LockSpec,
 ) -> Result<(), NtStatus> {
+    let interim = &call.interim;
+    interim.go_async();
+    let asynchronous = interim.went_async();
+    let tree_refs = tree_refs(call);
     let now = tokio::time::Instant::now();
     let deadline = now.checked_add(BLOCKING_FALLBACK).unwrap_or(now);
     loop {
@@ -173,11 +189,69 @@ async fn wait_for<V>(
             Err(LockError::Conflict) => {}
             Err(_) => return Err(NtStatus::LOCK_NOT_GRANTED),
         }
-        if tokio::time::timeout_at(deadline, waiter.changed())
-            .await
-            .is_err()
-        {
-            return Err(NtStatus::LOCK_NOT_GRANTED);
+        if !asynchronous {
+            if tokio::time::timeout_at(deadline, waiter.changed())
+                .await
+                .is_err()
+            {
+                return Err(NtStatus::LOCK_NOT_GRANTED);
+            }
+            continue;
+        }
+        if let Woke::Cancelled = first(waiter.changed(), interim.cancelled()).await {
+            return Err(cancelled_status(server, call, open, tree_refs));
         }
     }
+}
+
+/// How many references the request's tree connect had when the lock went
+/// waiting: the session layer's tree table holds one of them.
+fn tree_refs(call: &Call) -> usize {
+    call.request.tree.as_ref().map_or(0, Arc::strong_count)
+}
+
+/// The answer of a waiting lock whose request was cancelled.
+///
+/// An explicit CANCEL is STATUS_CANCELLED. A TREE_DISCONNECT or LOGOFF
+/// cancels it too, but there Windows closes the tree's opens and the
+/// waiting lock ends as its open closes: RANGE_NOT_LOCKED (smb2.lock's
+/// cancel-tdis and cancel-logoff accept that or OK). The cancellation does
+/// not say why, so the tree connect tells: when it has lost the session
+/// layer's reference since the lock started waiting, the tree is gone.
+fn cancelled_status<V>(
+    server: &FileServer<V>,
+    call: &Call,
+    open: &OpenRef,
+    refs_before: usize,
+) -> NtStatus {
+    if server.opens.get(open.id).is_none() || tree_refs(call) < refs_before {
+        NtStatus::RANGE_NOT_LOCKED
+    } else {
+        NtStatus::CANCELLED
+    }
+}
+
+/// Which of two events came first.
+enum Woke {
+    /// The locks changed.
+    Changed,
+    /// The request was cancelled.
+    Cancelled,
+}
+
+/// Waits for `changed` or `cancelled`, whichever completes first (the
+/// cancellation wins a tie).
+async fn first(changed: impl Future<Output = ()>, cancelled: impl Future<Output = ()>) -> Woke {
+    let mut changed = pin!(changed);
+    let mut cancelled = pin!(cancelled);
+    poll_fn(|cx| {
+        if cancelled.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Woke::Cancelled);
+        }
+        if changed.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Woke::Changed);
+        }
+        Poll::Pending
+    })
+    .await
 }

@@ -344,3 +344,87 @@ async fn blocking_lock_of_a_closed_open_is_range_not_locked() {
     assert_eq!(e.lock(h, &[(100, 10, U)]).await, NtStatus::SUCCESS);
     assert_eq!(e.lock(h, &[(100, 10, X | F)]).await, NtStatus::SUCCESS);
 }
+
+/// A LOCK call tied to a (test) connection driver: the MessageIds that go
+/// async arrive on the receiver, the handle cancels.
+fn attached_lock(
+    e: &Env,
+    id: FileId,
+    locks: &[(u64, u64, u32)],
+) -> (
+    Call,
+    tokio::sync::mpsc::UnboundedReceiver<u64>,
+    smbkit_dispatch::CancelHandle,
+) {
+    let req = LockRequest {
+        lock_sequence: 0,
+        file_id: id,
+        locks: locks
+            .iter()
+            .map(|&(offset, length, flags)| LockElement {
+                offset,
+                length,
+                flags,
+            })
+            .collect(),
+    };
+    let request = Request {
+        header: Header {
+            command: Command::LOCK,
+            message_id: 77,
+            ..Header::default()
+        },
+        message: message(Command::LOCK, &req),
+        related: false,
+        session: Arc::clone(&e.session),
+        tree: Some(Arc::clone(&e.tree)),
+    };
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (interim, handle) = smbkit_dispatch::Interim::attached(77, tx);
+    (Call::new(request, e.conn).with_interim(interim), rx, handle)
+}
+
+#[tokio::test]
+async fn blocking_lock_goes_async_and_is_granted_on_unlock() {
+    // smb2.lock.async.
+    let e = env();
+    let (h, h2) = two_opens(&e).await;
+    assert_eq!(e.lock(h, &[(100, 50, X)]).await, NtStatus::SUCCESS);
+    let (call, mut went_async, _cancel) = attached_lock(&e, h2, &[(100, 50, X)]);
+    let pending = e.d.call_route(call);
+    let (answer, unlocked) = tokio::join!(pending, async {
+        // The interim response is asked for before anything else happens.
+        assert_eq!(went_async.recv().await, Some(77));
+        // Far longer than the detached fallback: it really waits.
+        tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+        e.lock(h, &[(100, 50, U)]).await
+    });
+    assert_eq!(unlocked, NtStatus::SUCCESS);
+    assert_eq!(answer.unwrap().status, NtStatus::SUCCESS);
+    assert_eq!(
+        e.lock(h, &[(100, 50, X | F)]).await,
+        NtStatus::LOCK_NOT_GRANTED
+    );
+}
+
+#[tokio::test]
+async fn cancelled_blocking_lock_is_cancelled_and_takes_nothing() {
+    // smb2.lock.cancel: CANCEL, and an unlock of the pending range first.
+    let e = env();
+    let (h, h2) = two_opens(&e).await;
+    assert_eq!(e.lock(h, &[(100, 10, X)]).await, NtStatus::SUCCESS);
+    let (call, mut went_async, cancel) = attached_lock(&e, h2, &[(100, 10, X)]);
+    let pending = e.d.call_route(call);
+    let (answer, ()) = tokio::join!(pending, async {
+        assert_eq!(went_async.recv().await, Some(77));
+        assert_eq!(
+            e.lock(h2, &[(100, 10, U)]).await,
+            NtStatus::RANGE_NOT_LOCKED
+        );
+        cancel.cancel();
+    });
+    assert_eq!(answer.unwrap().status, NtStatus::CANCELLED);
+    // h2 holds nothing; once h unlocks, h2 gets the range at once.
+    assert_eq!(e.lock(h, &[(100, 10, U)]).await, NtStatus::SUCCESS);
+    assert_eq!(e.lock(h2, &[(100, 10, X | F)]).await, NtStatus::SUCCESS);
+}
