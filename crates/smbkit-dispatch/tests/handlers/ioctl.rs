@@ -75,6 +75,14 @@ async fn ioctl_answers() {
             message(Command::IOCTL, &io(0x0009_00A8, f.file_id)),
         )
         .await;
+    assert_eq!(r.status, NtStatus::NOT_A_REPARSE_POINT);
+    // An FSCTL nobody implements here (FSCTL_LOCK_VOLUME).
+    let r = e
+        .send(
+            Command::IOCTL,
+            message(Command::IOCTL, &io(0x0009_0018, f.file_id)),
+        )
+        .await;
     assert_eq!(r.status, NtStatus::INVALID_DEVICE_REQUEST);
 }
 

@@ -24,6 +24,8 @@
 //! * FSCTL_PIPE_WAIT on IPC$: SUCCESS when the named pipe exists (every
 //!   instance is always available), else OBJECT_NAME_NOT_FOUND.
 //! * FSCTL_PIPE_PEEK on IPC$: NOT_SUPPORTED.
+//! * FSCTL_GET_REPARSE_POINT: NOT_A_REPARSE_POINT (the storage exposes
+//!   no reparse points).
 //! * Anything else: INVALID_DEVICE_REQUEST (the FSCTL is not implemented
 //!   here).
 //!
@@ -87,6 +89,8 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         fsctl::GET_COMPRESSION => file::get_compression(server, call, &req),
         fsctl::SET_COMPRESSION => file::set_compression(server, call, &req),
         fsctl::CREATE_OR_GET_OBJECT_ID => file::object_id(server, call, &req).await,
+        // No object here carries a reparse point (MS-FSA 2.1.5.10.17).
+        fsctl::GET_REPARSE_POINT => Err(NtStatus::NOT_A_REPARSE_POINT),
         fsctl::QUERY_ALLOCATED_RANGES => data::query_allocated_ranges(server, call, &req).await,
         fsctl::SET_ZERO_DATA => data::set_zero_data(server, call, &req).await,
         fsctl::SET_SPARSE => data::set_sparse(server, call, &req).await,
