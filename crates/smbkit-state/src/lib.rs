@@ -7,6 +7,6 @@ mod locks;
 mod share;
 mod table;
 
-pub use locks::{Io, LockError, LockRange, LockSpec, LockTable, Waiter};
+pub use locks::{Io, LockError, LockRange, LockSpec, LockTable, MAX_LOCKS_PER_FILE, Waiter};
 pub use share::{Access, ShareMode, conflicts};
 pub use table::{Closed, FileKey, Open, OpenId, OpenTable, Owner, StateError};

@@ -110,7 +110,16 @@ pub enum LockError {
     /// The caller holds no lock with exactly this range (RANGE_NOT_LOCKED).
     #[error("no lock with exactly this range is held by the caller")]
     NotLocked,
+    /// The file holds [`MAX_LOCKS_PER_FILE`] locks already
+    /// (INSUFFICIENT_RESOURCES).
+    #[error("too many byte-range locks on one file")]
+    TooMany,
 }
+
+/// The most locks one file holds at once. Every lock, unlock and I/O check
+/// scans the file's list, so the cap also bounds the work one request can
+/// cause (a LOCK of many elements: at most this many squared comparisons).
+pub const MAX_LOCKS_PER_FILE: usize = 10_000;
 
 /// The kind of I/O checked by [`LockTable::check_io`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,7 +235,8 @@ impl LockTable {
     /// # Errors
     /// `(index, LockError::Conflict)` naming the first element that
     /// conflicts with a lock held (or with an earlier element of the same
-    /// call).
+    /// call); `(index, LockError::TooMany)` for the first element beyond
+    /// [`MAX_LOCKS_PER_FILE`].
     pub fn lock_all(
         &self,
         file: FileKey,
@@ -270,6 +280,10 @@ impl LockTable {
                 result = Err((index, LockError::Conflict));
                 break;
             }
+            if held.len() >= MAX_LOCKS_PER_FILE {
+                result = Err((index, LockError::TooMany));
+                break;
+            }
             held.push(Held {
                 owner,
                 range: spec.range,
@@ -288,7 +302,7 @@ impl LockTable {
     /// Takes one lock (see [`lock_all`](Self::lock_all)).
     ///
     /// # Errors
-    /// [`LockError::Conflict`].
+    /// [`LockError::Conflict`], [`LockError::TooMany`].
     pub fn lock_one(&self, file: FileKey, owner: OpenId, spec: LockSpec) -> Result<(), LockError> {
         self.lock_all(file, owner, &[spec]).map_err(|(_, e)| e)
     }

@@ -278,3 +278,25 @@ async fn waiter_wakes_on_unlock_and_release() {
     t.release(FILE, B);
     assert_eq!(task.await.unwrap(), Ok(()));
 }
+
+#[test]
+fn a_file_holds_at_most_max_locks() {
+    let t = LockTable::new();
+    for i in 0..MAX_LOCKS_PER_FILE as u64 {
+        t.lock_one(FILE, A, spec(i * 2, 1, false)).unwrap();
+    }
+    let last = MAX_LOCKS_PER_FILE as u64 * 2;
+    assert_eq!(
+        t.lock_one(FILE, B, spec(last, 1, false)),
+        Err(LockError::TooMany)
+    );
+    // A list is refused at the element that does not fit, and rolled back.
+    t.unlock(FILE, A, range(0, 1)).unwrap();
+    assert_eq!(
+        t.lock_all(FILE, B, &[spec(last, 1, true), spec(last + 2, 1, true)]),
+        Err((1, LockError::TooMany))
+    );
+    assert_eq!(t.count(FILE), MAX_LOCKS_PER_FILE - 1);
+    // Other files are not affected.
+    t.lock_one(OTHER_FILE, B, spec(0, 1, true)).unwrap();
+}

@@ -13,6 +13,8 @@
 //!   is LOCK_NOT_GRANTED (SMB2 has no FILE_LOCK_CONFLICT for locks, whatever
 //!   the earlier failures were: smb2.lock.errorcode). Whichever comes first
 //!   in the list decides the status, and nothing of the list stays locked.
+//!   A file holds at most `MAX_LOCKS_PER_FILE` locks; beyond that the
+//!   answer is INSUFFICIENT_RESOURCES.
 //! * A single lock without FAIL_IMMEDIATELY that conflicts goes
 //!   asynchronous (interim STATUS_PENDING) and waits for the range: OK when
 //!   it gets it, RANGE_NOT_LOCKED when its own open is closed meanwhile,
@@ -142,6 +144,7 @@ async fn lock<V>(
     }
     match server.locks.lock_all(open.file, open.id, &specs) {
         Ok(()) => held_by_live_open(server, open),
+        Err((_, LockError::TooMany)) => Err(NtStatus::INSUFFICIENT_RESOURCES),
         Err(_) => match (specs.as_slice(), elements) {
             ([single], [element]) if element.flags & flags::FAIL_IMMEDIATELY == 0 => {
                 wait_for(server, call, open, *single).await
@@ -187,6 +190,7 @@ async fn wait_for<V>(
         match server.locks.lock_one(open.file, open.id, spec) {
             Ok(()) => return held_by_live_open(server, open),
             Err(LockError::Conflict) => {}
+            Err(LockError::TooMany) => return Err(NtStatus::INSUFFICIENT_RESOURCES),
             Err(_) => return Err(NtStatus::LOCK_NOT_GRANTED),
         }
         if !asynchronous {
