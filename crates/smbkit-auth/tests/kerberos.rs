@@ -437,3 +437,30 @@ fn garbage_kerberos_tokens_do_not_panic() {
         let _ = step(&mut acc, &flipped);
     }
 }
+
+#[test]
+fn kerberos_only_users_cannot_sign_in_with_ntlm() {
+    let ntlm_as = |user: &str, password: &str| {
+        let mut acc = Acceptor::new(acceptor_config());
+        let mut client = smbkit_auth::client::NtlmInitiator::new(user, "", password);
+        let Step::Continue(challenge) =
+            step(&mut acc, &client.negotiate_message().unwrap()).unwrap()
+        else {
+            panic!()
+        };
+        let auth = client.authenticate(&challenge).unwrap();
+        step(&mut acc, &auth.message)
+    };
+    // alice has no NT hash at all: whatever password she tries.
+    for password in ["", "Alice-Krb-Pass-1", "anything"] {
+        assert_eq!(
+            ntlm_as("alice", password).unwrap_err(),
+            AuthError::LogonFailure
+        );
+    }
+    // bob, with a password, still signs in with NTLM on the same acceptor.
+    let Step::Done { auth, .. } = ntlm_as("bob", "Bob-Pass-1").unwrap() else {
+        panic!()
+    };
+    assert_eq!(auth.mechanism, AuthMechanism::Ntlm);
+}
