@@ -18,7 +18,14 @@ use smbkit_wire::flush::{FlushRequest, FlushResponse};
 use smbkit_wire::fscc::dir::{DirClass, decode_entries};
 use smbkit_wire::fscc::notify::FileNotifyInformation;
 use smbkit_wire::fscc::*;
-use smbkit_wire::fsctl::{ValidateNegotiateInfoRequest, ValidateNegotiateInfoResponse};
+use smbkit_wire::fsctl::file::{
+    AllocatedRange, CompressionState, ObjectIdBuffer, SetSparse, ZeroDataInformation,
+};
+use smbkit_wire::fsctl::server::{NetworkInterface, SnapshotArray};
+use smbkit_wire::fsctl::{
+    CopychunkCopy, CopychunkResponse, ResumeKeyResponse, ValidateNegotiateInfoRequest,
+    ValidateNegotiateInfoResponse,
+};
 use smbkit_wire::header::HEADER_LEN;
 use smbkit_wire::ioctl::{IoctlRequest, IoctlResponse};
 use smbkit_wire::lock::{LockRequest, LockResponse};
@@ -291,6 +298,35 @@ fn fsctl_request(input: &[u8]) {
         let second = ValidateNegotiateInfoRequest::decode(&bytes).expect("re-encoded decodes");
         assert_eq!(first, second, "ValidateNegotiateInfoRequest: decode∘encode");
     }
+    // The other FSCTL inputs a server decodes.
+    if let Ok(first) = CopychunkCopy::decode(input) {
+        let mut bytes = Vec::new();
+        first
+            .encode(&mut bytes)
+            .expect("SRV_COPYCHUNK_COPY encodes");
+        assert_eq!(bytes.len(), first.encoded_len());
+        let second = CopychunkCopy::decode(&bytes).expect("re-encoded copychunk decodes");
+        assert_eq!(first, second, "CopychunkCopy: decode∘encode");
+    }
+    let _ = CopychunkCopy::peek_source_key(input);
+    let _ = CopychunkCopy::peek_chunk_count(input);
+    if let Ok(first) = ZeroDataInformation::decode(input) {
+        let mut bytes = Vec::new();
+        first.encode(&mut bytes);
+        let second = ZeroDataInformation::decode(&bytes).expect("re-encoded zero data decodes");
+        assert_eq!(first, second, "ZeroDataInformation: decode∘encode");
+    }
+    if let Ok(first) = AllocatedRange::decode(input) {
+        let mut bytes = Vec::new();
+        first.encode(&mut bytes);
+        let second = AllocatedRange::decode(&bytes).expect("re-encoded range decodes");
+        assert_eq!(first, second, "AllocatedRange: decode∘encode");
+    }
+    if let Ok(first) = CompressionState::decode(input) {
+        let second = CompressionState::decode(&first.to_bytes()).expect("re-encoded state decodes");
+        assert_eq!(first, second, "CompressionState: decode∘encode");
+    }
+    let _ = SetSparse::decode(input);
 }
 
 fn fsctl_response(output: &[u8]) {
@@ -301,6 +337,43 @@ fn fsctl_response(output: &[u8]) {
             first, second,
             "ValidateNegotiateInfoResponse: decode∘encode"
         );
+    }
+    // The other FSCTL outputs a client decodes.
+    if let Ok(first) = ResumeKeyResponse::decode(output) {
+        let mut bytes = Vec::new();
+        first.encode(&mut bytes);
+        let second = ResumeKeyResponse::decode(&bytes).expect("re-encoded resume key decodes");
+        assert_eq!(first, second, "ResumeKeyResponse: decode∘encode");
+    }
+    if let Ok(first) = CopychunkResponse::decode(output) {
+        let second =
+            CopychunkResponse::decode(&first.to_vec()).expect("re-encoded copychunk decodes");
+        assert_eq!(first, second, "CopychunkResponse: decode∘encode");
+    }
+    if let Ok(first) = AllocatedRange::decode_list(output) {
+        let mut bytes = Vec::new();
+        for r in &first {
+            r.encode(&mut bytes);
+        }
+        assert_eq!(bytes, output, "AllocatedRange list: encode∘decode");
+    }
+    if let Ok(first) = ObjectIdBuffer::decode(output) {
+        let mut bytes = Vec::new();
+        first.encode(&mut bytes);
+        let second = ObjectIdBuffer::decode(&bytes).expect("re-encoded object id decodes");
+        assert_eq!(first, second, "ObjectIdBuffer: decode∘encode");
+    }
+    if let Ok(first) = SnapshotArray::decode(output) {
+        let mut bytes = Vec::new();
+        first.encode(&mut bytes).expect("snapshot array encodes");
+        let second = SnapshotArray::decode(&bytes).expect("re-encoded snapshots decode");
+        assert_eq!(first, second, "SnapshotArray: decode∘encode");
+    }
+    if let Ok(first) = NetworkInterface::decode_list(output) {
+        let mut bytes = Vec::new();
+        NetworkInterface::encode_list(&first, &mut bytes);
+        let second = NetworkInterface::decode_list(&bytes).expect("re-encoded interfaces decode");
+        assert_eq!(first, second, "NetworkInterface list: decode∘encode");
     }
 }
 
