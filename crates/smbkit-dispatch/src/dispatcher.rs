@@ -18,7 +18,7 @@ use tower::{Service, ServiceExt};
 
 use crate::files::{FileServer, NoStorage};
 use crate::handlers::{FileHandler, NotSupported};
-use crate::interim::Interim;
+use crate::interim::{DriverEvent, Interim};
 use crate::outbound::Notifier;
 use crate::{Request, Response};
 
@@ -274,9 +274,15 @@ impl<V: Vfs> Dispatcher<V> {
     /// [`dispatch_batch`](Self::dispatch_batch), giving each request the
     /// [`Interim`] `interim(message_id)` returns.
     ///
-    /// A request of a compound chain that goes async holds up the rest of
-    /// the chain: its interim response goes out alone, and the whole chain
-    /// is answered together once every request of it completed.
+    /// In a compound chain only the last request may go async: when it
+    /// does, the requests before it are split off the batch
+    /// ([`Batch::take_front`]) and handed to the driver with
+    /// [`DriverEvent::Chain`], which answers them at once and then sends the
+    /// interim response; the batch keeps the last request alone. A request
+    /// inside the chain (other than a CREATE, which may wait for a break)
+    /// that calls `go_async` is cancelled at once and answered
+    /// STATUS_INTERNAL_ERROR, as Windows and Samba answer (MS-SMB2 <206> on
+    /// 3.3.5.2.7; smbtorture smb2.compound.interim1/2/3).
     pub async fn dispatch_batch_with(
         &self,
         connection: u64,
@@ -285,8 +291,13 @@ impl<V: Vfs> Dispatcher<V> {
     ) {
         let mut inherited: Option<FileId> = None;
         let mut failed: Option<NtStatus> = None;
-        for item in &mut batch.items {
-            let Item::Pending { request, response } = item else {
+        let chain = batch.items.len() > 1;
+        let mut index = 0usize;
+        while index < batch.items.len() {
+            let here = index;
+            index = index.saturating_add(1);
+            let last = index == batch.items.len();
+            let Some(Item::Pending { request, response }) = batch.items.get_mut(here) else {
                 continue;
             };
             if !request.related {
@@ -304,12 +315,66 @@ impl<V: Vfs> Dispatcher<V> {
                 crate::related::substitute_file_id(&mut request, id);
             }
             let used = crate::related::request_file_id(&request);
-            let link = interim(request.header.message_id);
-            let call = Call::new(request, connection).with_interim(link);
-            let answer = match self.call_route(call).await {
+            let message_id = request.header.message_id;
+            let base = interim(message_id);
+            // Inside a compound chain only a CREATE (waiting for a break)
+            // may go async; the last request may, after the answers before
+            // it went out (MS-SMB2 3.3.4.2, <206> on 3.3.5.2.7).
+            let refused = chain && !last && command != Command::CREATE;
+            let mut split = None;
+            let link = if refused {
+                base.refused()
+            } else if chain
+                && last
+                && here > 0
+                && let Some(driver) = base.driver()
+            {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                split = Some((rx, driver.clone()));
+                base.chained(tx)
+            } else {
+                base
+            };
+            let watch = link.clone();
+            let mut moved = false;
+            let future = self.call_route(Call::new(request, connection).with_interim(link));
+            let result = match split {
+                None => future.await,
+                Some((mut went_async, driver)) => {
+                    let mut future = core::pin::pin!(future);
+                    let early = core::future::poll_fn(|cx| {
+                        if let Poll::Ready(answer) = future.as_mut().poll(cx) {
+                            return Poll::Ready(Some(answer));
+                        }
+                        match went_async.poll_recv(cx) {
+                            Poll::Ready(Some(())) => Poll::Ready(None),
+                            _ => Poll::Pending,
+                        }
+                    })
+                    .await;
+                    match early {
+                        Some(answer) => answer,
+                        None => {
+                            let answered = batch.take_front(here);
+                            index = batch.items.len();
+                            moved = true;
+                            let _ = driver.send(DriverEvent::Chain {
+                                answered,
+                                interim: message_id,
+                            });
+                            future.await
+                        }
+                    }
+                }
+            };
+            let mut answer = match result {
                 Ok(answer) => answer,
                 Err(never) => match never {},
             };
+            if refused && watch.went_async() {
+                tracing::debug!(%command, "a request inside a compound chain tried to go async");
+                answer = Response::error(NtStatus::INTERNAL_ERROR);
+            }
             if command == Command::CREATE {
                 if answer.status.is_error() {
                     failed = Some(answer.status);
@@ -320,7 +385,15 @@ impl<V: Vfs> Dispatcher<V> {
             } else if let Some(id) = used.filter(|id| *id != FileId::ANY) {
                 inherited = Some(id);
             }
-            *response = Some(answer);
+            // After a split the request is the only item left.
+            let slot = if moved {
+                batch.items.last_mut()
+            } else {
+                batch.items.get_mut(here)
+            };
+            if let Some(Item::Pending { response, .. }) = slot {
+                *response = Some(answer);
+            }
         }
     }
 

@@ -6,7 +6,27 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use smbkit_session::Batch;
 use tokio::sync::{mpsc, watch};
+
+/// What a connection's dispatch tasks tell its driver.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DriverEvent {
+    /// Request `MessageId` goes async: send its interim response now.
+    Interim(u64),
+    /// The last request of a compound chain, `interim`, goes async: send
+    /// the answers of the requests before it (`answered`, a batch of its
+    /// own) now, then the interim response of `interim`; the final answer
+    /// of `interim` follows alone when it completes (MS-SMB2 3.3.4.2, as
+    /// Windows and Samba do).
+    Chain {
+        /// The requests of the chain before `interim`, all answered.
+        answered: Batch,
+        /// The MessageId of the request going async.
+        interim: u64,
+    },
+}
 
 /// A request's link to its connection driver, carried in
 /// [`Call::interim`](crate::Call::interim). Cloning is cheap; every clone
@@ -25,8 +45,19 @@ pub struct Interim {
 struct Inner {
     message_id: u64,
     went_async: AtomicBool,
-    driver: mpsc::UnboundedSender<u64>,
+    target: Target,
     cancel: watch::Receiver<bool>,
+}
+
+/// Where [`Interim::go_async`] goes.
+enum Target {
+    /// Straight to the driver.
+    Driver(mpsc::UnboundedSender<DriverEvent>),
+    /// To the dispatcher running the compound chain (its last request).
+    Chain(mpsc::UnboundedSender<()>),
+    /// Nowhere: a request inside a compound chain may not go async; it is
+    /// cancelled at once and answered STATUS_INTERNAL_ERROR.
+    Refused,
 }
 
 impl fmt::Debug for Interim {
@@ -68,23 +99,57 @@ impl Interim {
     }
 
     /// An Interim for request `message_id` of a connection whose driver
-    /// receives, on `driver`, the MessageIds of requests that go async; and
-    /// the handle that cancels it.
+    /// receives, on `driver`, the requests that go async; and the handle
+    /// that cancels it.
     #[must_use]
     pub fn attached(
         message_id: u64,
-        driver: mpsc::UnboundedSender<u64>,
+        driver: mpsc::UnboundedSender<DriverEvent>,
     ) -> (Interim, CancelHandle) {
         let (tx, rx) = watch::channel(false);
         let interim = Interim {
             inner: Some(Arc::new(Inner {
                 message_id,
                 went_async: AtomicBool::new(false),
-                driver,
+                target: Target::Driver(driver),
                 cancel: rx,
             })),
         };
         (interim, CancelHandle { cancel: tx })
+    }
+
+    /// The same request's Interim for the last request of a compound
+    /// chain: going async is reported on `chain` (to the dispatcher, which
+    /// answers the chain so far first) instead of to the driver.
+    pub(crate) fn chained(&self, chain: mpsc::UnboundedSender<()>) -> Interim {
+        self.derived(Target::Chain(chain))
+    }
+
+    /// The same request's Interim for a request inside a compound chain,
+    /// which may not go async.
+    pub(crate) fn refused(&self) -> Interim {
+        self.derived(Target::Refused)
+    }
+
+    fn derived(&self, target: Target) -> Interim {
+        Interim {
+            inner: self.inner.as_ref().map(|i| {
+                Arc::new(Inner {
+                    message_id: i.message_id,
+                    went_async: AtomicBool::new(false),
+                    target,
+                    cancel: i.cancel.clone(),
+                })
+            }),
+        }
+    }
+
+    /// The driver's channel, when attached to one.
+    pub(crate) fn driver(&self) -> Option<&mpsc::UnboundedSender<DriverEvent>> {
+        match &self.inner.as_ref()?.target {
+            Target::Driver(tx) => Some(tx),
+            Target::Chain(_) | Target::Refused => None,
+        }
     }
 
     /// Asks the driver to send the interim response now (STATUS_PENDING,
@@ -96,7 +161,15 @@ impl Interim {
         {
             // A closed channel means the connection is going away; the
             // request is being cancelled then.
-            let _ = inner.driver.send(inner.message_id);
+            match &inner.target {
+                Target::Driver(tx) => {
+                    let _ = tx.send(DriverEvent::Interim(inner.message_id));
+                }
+                Target::Chain(tx) => {
+                    let _ = tx.send(());
+                }
+                Target::Refused => {}
+            }
         }
     }
 
@@ -111,9 +184,11 @@ impl Interim {
     /// Whether the request was cancelled already.
     #[must_use]
     pub fn is_cancelled(&self) -> bool {
-        self.inner
-            .as_ref()
-            .is_some_and(|i| *i.cancel.borrow() || i.cancel.has_changed().is_err())
+        self.inner.as_ref().is_some_and(|i| {
+            matches!(i.target, Target::Refused)
+                || *i.cancel.borrow()
+                || i.cancel.has_changed().is_err()
+        })
     }
 
     /// Resolves when the request is cancelled: a CANCEL named it (by
@@ -123,6 +198,9 @@ impl Interim {
         let Some(inner) = &self.inner else {
             return core::future::pending().await;
         };
+        if matches!(inner.target, Target::Refused) {
+            return;
+        }
         let mut rx = inner.cancel.clone();
         // An error means the driver dropped the handle: the connection is
         // gone, which cancels the request too.
@@ -142,7 +220,7 @@ mod tests {
         interim.go_async();
         interim.clone().go_async();
         assert!(interim.went_async());
-        assert_eq!(rx.recv().await, Some(42));
+        assert!(matches!(rx.recv().await, Some(DriverEvent::Interim(42))));
         assert!(rx.try_recv().is_err(), "reported once");
 
         let waiter = interim.clone();
@@ -162,6 +240,24 @@ mod tests {
         drop(handle);
         interim.cancelled().await;
         assert!(interim.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn inside_a_chain_going_async_is_refused_or_rerouted() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (interim, _handle) = Interim::attached(5, tx);
+        let refused = interim.refused();
+        refused.go_async();
+        assert!(refused.went_async());
+        refused.cancelled().await;
+        assert!(refused.is_cancelled());
+        assert!(!interim.is_cancelled(), "the driver's Interim is untouched");
+        let (chain_tx, mut chain_rx) = mpsc::unbounded_channel();
+        let last = interim.chained(chain_tx);
+        last.go_async();
+        assert_eq!(chain_rx.recv().await, Some(()));
+        assert!(rx.try_recv().is_err(), "nothing went to the driver");
+        assert!(interim.driver().is_some() && last.driver().is_none());
     }
 
     #[tokio::test]

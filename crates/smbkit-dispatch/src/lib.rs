@@ -16,7 +16,7 @@ pub use dispatcher::{
     RouteError,
 };
 pub use files::{DEFAULT_SERVER_NAME, FileServer, Limits, NoStorage, Share};
-pub use interim::{CancelHandle, Interim};
+pub use interim::{CancelHandle, DriverEvent, Interim};
 pub use outbound::{NOTIFICATION_QUEUE, Notification, Notifier, NotifyError};
 pub use smbkit_session::{Request, Response, SessionInfo, TreeInfo};
 pub use smbkit_vfs;

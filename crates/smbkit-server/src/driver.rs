@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use smbkit_dispatch::smbkit_vfs::LocalFs;
-use smbkit_dispatch::{CancelHandle, Dispatcher, Interim, Notification};
+use smbkit_dispatch::{CancelHandle, Dispatcher, DriverEvent, Interim, Notification};
 use smbkit_session::{Batch, Connection, Item};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::{mpsc, watch};
@@ -98,7 +98,7 @@ struct Driver {
     /// The cancel handle of every request in flight, by MessageId.
     flights: HashMap<u64, CancelHandle>,
     /// Where handlers report that they go async.
-    interim_tx: mpsc::UnboundedSender<u64>,
+    interim_tx: mpsc::UnboundedSender<DriverEvent>,
     /// Completions that still sweep orphaned opens.
     sweeps_owed: u32,
 }
@@ -108,7 +108,7 @@ impl Driver {
     async fn run(
         &mut self,
         frames: &mut mpsc::Receiver<FrameResult>,
-        interims: &mut mpsc::UnboundedReceiver<u64>,
+        interims: &mut mpsc::UnboundedReceiver<DriverEvent>,
         notifications: &mut mpsc::Receiver<Notification>,
         stop: &mut watch::Receiver<bool>,
     ) -> String {
@@ -118,7 +118,7 @@ impl Driver {
             // answers go before new work is taken on.
             let step = tokio::select! {
                 biased;
-                Some(message_id) = interims.recv() => self.interim(message_id).await,
+                Some(event) = interims.recv() => self.event(event).await,
                 Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => match joined {
                     Ok(batch) => self.answer(batch).await,
                     Err(e) => Err(format!("a dispatch task failed: {e}")),
@@ -219,7 +219,23 @@ impl Driver {
         }
     }
 
-    /// A handler went async: send its interim response.
+    /// A handler went async.
+    async fn event(&mut self, event: DriverEvent) -> Result<(), String> {
+        match event {
+            DriverEvent::Interim(message_id) => self.interim(message_id).await,
+            DriverEvent::Chain { answered, interim } => {
+                // The chain's answers so far, then the interim response.
+                self.answer(answered).await?;
+                self.interim(interim).await
+            }
+            other => {
+                tracing::debug!(?other, "unknown driver event");
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends the interim response of `message_id`.
     async fn interim(&mut self, message_id: u64) -> Result<(), String> {
         match self.connection.interim(message_id).map_err(|d| d.reason)? {
             Some(bytes) => self.send(bytes).await,

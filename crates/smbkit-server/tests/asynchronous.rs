@@ -344,3 +344,80 @@ async fn logoff_cancels_what_its_session_has_in_flight() {
         ]
     );
 }
+
+impl Client {
+    /// Sends the messages as one compound chain (unrelated).
+    async fn send_chain(&mut self, messages: &[(Header, Vec<u8>)]) {
+        let mut chain = Vec::new();
+        for (i, (header, body)) in messages.iter().enumerate() {
+            let start = chain.len();
+            header.encode(&mut Writer::new(&mut chain));
+            chain.extend_from_slice(body);
+            if i + 1 < messages.len() {
+                while !(chain.len() - start).is_multiple_of(8) {
+                    chain.push(0);
+                }
+                let next = (chain.len() - start) as u32;
+                chain[start + 20..start + 24].copy_from_slice(&next.to_le_bytes());
+            }
+        }
+        let mut frame = (chain.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(&chain);
+        self.stream.write_all(&frame).await.unwrap();
+    }
+
+    /// One frame, split into its messages' headers.
+    async fn receive_chain(&mut self) -> Vec<Header> {
+        let (_, frame) = self.receive().await;
+        smbkit_wire::split_compound(&frame)
+            .map(|m| Header::decode(m.unwrap()).unwrap())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn the_last_request_of_a_chain_goes_async_after_the_others_are_answered() {
+    let (addr, _stop) = start().await;
+    let mut c = Client::connect(addr).await;
+    let echo = c.header(Command::ECHO);
+    let notify = c.header(Command::CHANGE_NOTIFY);
+    c.send_chain(&[(echo, vec![4, 0, 0, 0]), (notify, notify_body())])
+        .await;
+    // The ECHO's answer first, alone; then the interim of the notify.
+    let first = c.receive_chain().await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].message_id, echo.message_id);
+    assert_eq!(first[0].status, NtStatus::SUCCESS);
+    let interim = c.receive_chain().await;
+    assert_eq!(interim.len(), 1);
+    assert_eq!(interim[0].message_id, notify.message_id);
+    assert_eq!(interim[0].status, NtStatus::PENDING);
+    let mut cancel = c.header(Command::CANCEL);
+    cancel.message_id = notify.message_id;
+    c.next_mid -= 1;
+    c.send(&cancel, &[4, 0, 0, 0]).await;
+    let last = c.receive_chain().await;
+    assert_eq!(last.len(), 1);
+    assert_eq!(last[0].status, NtStatus::CANCELLED);
+    assert_eq!(last[0].async_id(), interim[0].async_id());
+}
+
+#[tokio::test]
+async fn a_request_inside_a_chain_may_not_go_async() {
+    let (addr, _stop) = start().await;
+    let mut c = Client::connect(addr).await;
+    let notify = c.header(Command::CHANGE_NOTIFY);
+    let echo = c.header(Command::ECHO);
+    c.send_chain(&[(notify, notify_body()), (echo, vec![4, 0, 0, 0])])
+        .await;
+    // One compound answer: the notify failed with INTERNAL_ERROR (as Windows
+    // and Samba answer; smbtorture smb2.compound.interim2), the ECHO
+    // succeeded; no interim response.
+    let answer = c.receive_chain().await;
+    assert_eq!(answer.len(), 2);
+    assert_eq!(answer[0].message_id, notify.message_id);
+    assert_eq!(answer[0].status, NtStatus::INTERNAL_ERROR);
+    assert!(!answer[0].flags.contains(HeaderFlags::ASYNC_COMMAND));
+    assert_eq!(answer[1].message_id, echo.message_id);
+    assert_eq!(answer[1].status, NtStatus::SUCCESS);
+}

@@ -193,6 +193,25 @@ impl Batch {
         self.items.is_empty()
     }
 
+    /// Splits off the first `at` items into a batch of their own, leaving
+    /// the rest in `self`; both are answered through
+    /// [`Connection::respond`](crate::Connection::respond), the front one
+    /// first. For a compound chain whose last request goes async: the
+    /// answers before it go out at once, as one compound, and the last
+    /// request's final answer follows alone (MS-SMB2 3.3.4.2; Windows and
+    /// Samba do the same). `at` beyond the length takes everything.
+    pub fn take_front(&mut self, at: usize) -> Batch {
+        let at = at.min(self.items.len()).min(self.slots.len());
+        let rest_items = self.items.split_off(at);
+        let rest_slots = self.slots.split_off(at);
+        Batch {
+            items: core::mem::replace(&mut self.items, rest_items),
+            cancelled: Vec::new(),
+            slots: core::mem::replace(&mut self.slots, rest_slots),
+            seal: self.seal.clone(),
+        }
+    }
+
     /// Whether some item waits for the dispatch layer.
     #[must_use]
     pub fn has_pending(&self) -> bool {

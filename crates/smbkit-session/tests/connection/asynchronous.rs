@@ -263,3 +263,56 @@ fn notifications_have_the_unsolicited_form() {
             .is_err()
     );
 }
+
+#[test]
+fn a_chain_answered_in_two_parts_around_an_interim() {
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let (_, t) = c.tree_connect("Data");
+    let tid = t.header.tree_id().unwrap();
+    let first = c.mid();
+    let second = c.mid();
+    let (frame, _) = {
+        let mut chain = message(
+            &header(Command::QUERY_INFO, first, c.session_id, tid),
+            &notify_body(),
+        );
+        while !chain.len().is_multiple_of(8) {
+            chain.push(0);
+        }
+        let next = chain.len() as u32;
+        chain[20..24].copy_from_slice(&next.to_le_bytes());
+        let mut m2 = message(
+            &header(Command::CHANGE_NOTIFY, second, c.session_id, tid),
+            &notify_body(),
+        );
+        let signer = c.signer.as_ref().unwrap();
+        chain[16] |= HeaderFlags::SIGNED.0 as u8;
+        signer.sign(&mut chain).unwrap();
+        m2[16] |= HeaderFlags::SIGNED.0 as u8;
+        signer.sign(&mut m2).unwrap();
+        chain.extend_from_slice(&m2);
+        (chain, ())
+    };
+    let mut batch = c.conn.receive(frame, NOW).unwrap();
+    assert_eq!(batch.items.len(), 2);
+    answer(&mut batch, NtStatus::NO_MORE_FILES);
+    let front = batch.take_front(1);
+    assert_eq!((front.items.len(), batch.items.len()), (1, 1));
+    let out = strip(c.conn.respond(front).unwrap().unwrap());
+    let (_, replies) = c.open(out);
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].header.message_id, first);
+    assert_eq!(replies[0].header.next_command, 0);
+    c.verify(&replies[0]);
+    let out = strip(c.conn.interim(second).unwrap().unwrap());
+    let (_, replies) = c.open(out);
+    assert_eq!(replies[0].header.status, NtStatus::PENDING);
+    let out = strip(c.conn.respond(batch).unwrap().unwrap());
+    let (_, replies) = c.open(out);
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].header.message_id, second);
+    assert!(replies[0].header.flags.contains(HeaderFlags::ASYNC_COMMAND));
+    assert_eq!(replies[0].header.credits, 0);
+    c.verify(&replies[0]);
+    assert_eq!(c.conn.requests_in_flight(), 0);
+}
