@@ -22,14 +22,14 @@
 //!   overlapping shared lock, the writer's own included. Zero-length I/O
 //!   never conflicts.
 //!
-//! Waiting for a conflicting range to go away: take a [`Waiter`] *before*
-//! the attempt, and await it when the attempt conflicts; it completes after
-//! the next unlock or release anywhere in the table, and the caller tries
-//! again.
+//! Waiting for a conflicting range to go away: take a [`Waiter`] for the
+//! file *before* the attempt, and await it when the attempt conflicts; it
+//! completes after the next unlock or release on that file, and the caller
+//! tries again.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use tokio::sync::Notify;
 use tokio::sync::futures::OwnedNotified;
@@ -156,7 +156,7 @@ impl Held {
     }
 }
 
-/// Something to await until the locks of the table next change (an unlock
+/// Something to await until the locks of one file next change (an unlock
 /// or a release). Take it before trying a lock, so that a change between
 /// the attempt and the wait is not missed.
 pub struct Waiter {
@@ -170,7 +170,7 @@ impl fmt::Debug for Waiter {
 }
 
 impl Waiter {
-    /// Completes after the next unlock or release in the table (since the
+    /// Completes after the next unlock or release on its file (since the
     /// waiter was taken).
     pub async fn changed(self) {
         self.notified.await;
@@ -184,8 +184,12 @@ impl Waiter {
 /// an await.
 pub struct LockTable {
     files: Mutex<HashMap<FileKey, Vec<Held>>>,
-    changed: Arc<Notify>,
+    /// Per file, what its waiters wait on (alive while a waiter is).
+    changed: Mutex<HashMap<FileKey, Weak<Notify>>>,
 }
+
+/// Dead entries of the waiters' map are swept when it grows past this.
+const WAITER_SWEEP: usize = 256;
 
 impl fmt::Debug for LockTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,23 +213,46 @@ impl LockTable {
     pub fn new() -> LockTable {
         LockTable {
             files: Mutex::new(HashMap::new()),
-            changed: Arc::new(Notify::new()),
+            changed: Mutex::new(HashMap::new()),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<FileKey, Vec<Held>>> {
         // The lists are valid after every single push or remove, so a
         // panic elsewhere cannot leave them half-updated.
-        self.files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.files.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A [`Waiter`] for the next change of the table.
+    /// A [`Waiter`] for the next change of the locks of `file`.
     #[must_use]
-    pub fn waiter(&self) -> Waiter {
-        let notified = Arc::clone(&self.changed).notified_owned();
-        Waiter { notified }
+    pub fn waiter(&self, file: FileKey) -> Waiter {
+        let mut changed = self.changed.lock().unwrap_or_else(PoisonError::into_inner);
+        if changed.len() >= WAITER_SWEEP {
+            changed.retain(|_, w| w.strong_count() > 0);
+        }
+        let notify = match changed.get(&file).and_then(Weak::upgrade) {
+            Some(notify) => notify,
+            None => {
+                let notify = Arc::new(Notify::new());
+                changed.insert(file, Arc::downgrade(&notify));
+                notify
+            }
+        };
+        Waiter {
+            notified: notify.notified_owned(),
+        }
+    }
+
+    /// Wakes the waiters of `file` (never called with `files` locked).
+    fn wake(&self, file: FileKey) {
+        let mut changed = self.changed.lock().unwrap_or_else(PoisonError::into_inner);
+        match changed.get(&file).map(Weak::upgrade) {
+            Some(Some(notify)) => notify.notify_waiters(),
+            Some(None) => {
+                changed.remove(&file);
+            }
+            None => {}
+        }
     }
 
     /// Takes every lock of `specs` for `owner` on `file`, in order, or none
@@ -326,7 +353,7 @@ impl LockTable {
             files.remove(&file);
         }
         drop(files);
-        self.changed.notify_waiters();
+        self.wake(file);
         Ok(())
     }
 
@@ -345,7 +372,7 @@ impl LockTable {
             }
         }
         drop(files);
-        self.changed.notify_waiters();
+        self.wake(file);
         released
     }
 

@@ -258,7 +258,7 @@ fn range_test_offsets() {
 async fn waiter_wakes_on_unlock_and_release() {
     let t = Arc::new(LockTable::new());
     t.lock_one(FILE, A, spec(0, 10, true)).unwrap();
-    let waiter = t.waiter();
+    let waiter = t.waiter(FILE);
     assert_eq!(
         t.lock_one(FILE, B, spec(0, 10, true)),
         Err(LockError::Conflict)
@@ -268,7 +268,7 @@ async fn waiter_wakes_on_unlock_and_release() {
     waiter.changed().await;
     t.lock_one(FILE, B, spec(0, 10, true)).unwrap();
 
-    let waiter = t.waiter();
+    let waiter = t.waiter(FILE);
     let t2 = Arc::clone(&t);
     let task = tokio::spawn(async move {
         waiter.changed().await;
@@ -299,4 +299,25 @@ fn a_file_holds_at_most_max_locks() {
     assert_eq!(t.count(FILE), MAX_LOCKS_PER_FILE - 1);
     // Other files are not affected.
     t.lock_one(OTHER_FILE, B, spec(0, 1, true)).unwrap();
+}
+
+#[tokio::test]
+async fn waiters_wake_for_their_own_file_only() {
+    let t = LockTable::new();
+    t.lock_one(FILE, A, spec(0, 10, true)).unwrap();
+    t.lock_one(OTHER_FILE, A, spec(0, 10, true)).unwrap();
+    let waiter = t.waiter(FILE);
+    t.unlock(OTHER_FILE, A, range(0, 10)).unwrap();
+    let woke = tokio::time::timeout(std::time::Duration::from_millis(20), waiter.changed()).await;
+    assert!(woke.is_err(), "an unlock on another file woke the waiter");
+    // Two waiters of one file share its notification; both wake.
+    let (w1, w2) = (t.waiter(FILE), t.waiter(FILE));
+    t.release(FILE, A);
+    w1.changed().await;
+    w2.changed().await;
+    // A waiter taken when nobody else waits gets a fresh notification.
+    let w3 = t.waiter(FILE);
+    t.lock_one(FILE, B, spec(0, 1, true)).unwrap();
+    t.unlock(FILE, B, range(0, 1)).unwrap();
+    w3.changed().await;
 }

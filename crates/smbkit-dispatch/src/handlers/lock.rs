@@ -183,7 +183,7 @@ async fn wait_for<V>(
     let now = tokio::time::Instant::now();
     let deadline = now.checked_add(BLOCKING_FALLBACK).unwrap_or(now);
     loop {
-        let waiter = server.locks.waiter();
+        let waiter = server.locks.waiter(open.file);
         if server.opens.get(open.id).is_none() {
             return Err(NtStatus::RANGE_NOT_LOCKED);
         }
