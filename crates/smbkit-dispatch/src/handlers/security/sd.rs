@@ -21,6 +21,12 @@ const SACL_PRESENT: u16 = 0x0010;
 const DACL_AUTO_INHERITED: u16 = 0x0400;
 /// SE_SELF_RELATIVE.
 const SELF_RELATIVE: u16 = 0x8000;
+/// SE_DACL_AUTO_INHERIT_REQ.
+const DACL_AUTO_INHERIT_REQ: u16 = 0x0100;
+/// SE_SACL_AUTO_INHERIT_REQ.
+const SACL_AUTO_INHERIT_REQ: u16 = 0x0200;
+/// SE_SACL_AUTO_INHERITED.
+const SACL_AUTO_INHERITED: u16 = 0x0800;
 /// The control bits that describe the DACL: DACL_PRESENT, DACL_DEFAULTED,
 /// DACL_AUTO_INHERIT_REQ, DACL_AUTO_INHERITED, DACL_PROTECTED.
 const DACL_BITS: u16 = 0x0004 | 0x0008 | 0x0100 | 0x0400 | 0x1000;
@@ -274,11 +280,21 @@ impl Sd {
         if which & si::DACL != 0 {
             self.dacl.clone_from(&new.dacl);
             // Setting "no DACL" leaves a NULL DACL (everyone, everything).
-            self.control = (self.control & !DACL_BITS) | (new.control & DACL_BITS) | DACL_PRESENT;
+            let bits = set_bits(
+                new.control & DACL_BITS,
+                DACL_AUTO_INHERIT_REQ,
+                DACL_AUTO_INHERITED,
+            );
+            self.control = (self.control & !DACL_BITS) | bits | DACL_PRESENT;
         }
         if which & si::SACL != 0 {
             self.sacl.clone_from(&new.sacl);
-            self.control = (self.control & !SACL_BITS) | (new.control & SACL_BITS);
+            let bits = set_bits(
+                new.control & SACL_BITS,
+                SACL_AUTO_INHERIT_REQ,
+                SACL_AUTO_INHERITED,
+            );
+            self.control = (self.control & !SACL_BITS) | bits;
         }
     }
 
@@ -428,6 +444,17 @@ impl Sd {
     }
 }
 
+/// The control bits a SET_INFO stores for one ACL: the AUTO_INHERIT_REQ
+/// request bit is never kept, and AUTO_INHERITED only when it came with
+/// that request (as Windows does).
+fn set_bits(given: u16, req: u16, auto: u16) -> u16 {
+    let mut bits = given & !req;
+    if given & (req | auto) != req | auto {
+        bits &= !auto;
+    }
+    bits
+}
+
 /// A copy of `ace` with new flags and, for ACCESS_ALLOWED/DENIED ACEs, a
 /// new mask and SID (the size recomputed).
 fn rebuild(ace: &Ace<'_>, flags: u8, mask: Option<u32>, who: Option<&[u8]>) -> Vec<u8> {
@@ -543,6 +570,29 @@ mod tests {
             ..Sd::default()
         };
         assert_eq!(sd.granted(), FILE_ALL_ACCESS & !0x0001_0000);
+    }
+
+    #[test]
+    fn set_control_bits() {
+        let mut sd = Sd::synthesized(false);
+        let with = |control: u16| Sd {
+            control,
+            dacl: Some(acl_from(&[])),
+            ..Sd::default()
+        };
+        // AUTO_INHERITED alone is dropped, with the request kept; the
+        // request itself never is; PROTECTED is.
+        sd.merge(
+            &with(SELF_RELATIVE | DACL_PRESENT | DACL_AUTO_INHERITED),
+            si::DACL,
+        );
+        assert_eq!(sd.control, SELF_RELATIVE | DACL_PRESENT);
+        let req = DACL_AUTO_INHERITED | DACL_AUTO_INHERIT_REQ | 0x1000;
+        sd.merge(&with(SELF_RELATIVE | DACL_PRESENT | req), si::DACL);
+        assert_eq!(
+            sd.control,
+            SELF_RELATIVE | DACL_PRESENT | DACL_AUTO_INHERITED | 0x1000
+        );
     }
 
     #[test]
