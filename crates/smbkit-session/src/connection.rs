@@ -365,9 +365,9 @@ impl Connection {
             };
             let (item, slot) = if related && index == 0 {
                 tracing::debug!("first request of a compound has RELATED_OPERATIONS set");
-                ctx.fail(NtStatus::INVALID_PARAMETER, None)
+                ctx.fail(NtStatus::INVALID_PARAMETER, self.verified_signer(&ctx))
             } else if let (true, Some(status)) = (related, failed) {
-                ctx.fail(status, None)
+                ctx.fail(status, self.verified_signer(&ctx))
             } else {
                 self.handle(ctx)?
             };
@@ -402,6 +402,20 @@ impl Connection {
             batch.push(item, slot);
         }
         Ok(batch)
+    }
+
+    /// The signer for an error the session layer decides before routing
+    /// (a misplaced RELATED flag, the error cascade of a related chain): the
+    /// session's, when the request is signed and its signature verifies, so
+    /// a client that demands signing accepts the error (smbtorture
+    /// smb2.compound.invalid1 under required signing).
+    fn verified_signer(&self, ctx: &Ctx) -> Option<Arc<Signer>> {
+        if ctx.encrypted.is_some() || !ctx.header.flags.contains(HeaderFlags::SIGNED) {
+            return None;
+        }
+        let signer = self.sessions.get(&ctx.header.session_id)?.signer.clone()?;
+        signer.verify(&ctx.msg).ok()?;
+        Some(signer)
     }
 
     /// Routes one message.

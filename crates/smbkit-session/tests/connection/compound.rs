@@ -225,3 +225,27 @@ fn the_credit_maximum_is_configurable() {
         .unwrap();
     assert_eq!(c.conn.credits_outstanding(), 100);
 }
+
+#[test]
+fn a_misplaced_related_flag_is_refused_with_a_signed_answer() {
+    // smbtorture smb2.compound.invalid1 under required signing: the first
+    // request of a chain has RELATED_OPERATIONS and its real SessionId; the
+    // INVALID_PARAMETER answer must be signed for the client to accept it.
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let mut h = header(Command::ECHO, c.mid(), c.session_id, 0);
+    h.flags = h.flags.with(HeaderFlags::RELATED_OPERATIONS);
+    let frame = c.finish(message(&h, &echo_body()));
+    let out = c.exchange(frame).unwrap().unwrap();
+    let (_, replies) = c.open(out);
+    assert_eq!(replies[0].header.status, NtStatus::INVALID_PARAMETER);
+    c.verify(&replies[0]);
+    // A forged signature gets no signed answer.
+    let mut h = header(Command::ECHO, c.mid(), c.session_id, 0);
+    h.flags = h.flags.with(HeaderFlags::RELATED_OPERATIONS);
+    let mut frame = c.finish(message(&h, &echo_body()));
+    frame[60] ^= 1;
+    let out = c.exchange(frame).unwrap().unwrap();
+    let (_, replies) = c.open(out);
+    assert_eq!(replies[0].header.status, NtStatus::INVALID_PARAMETER);
+    assert!(!replies[0].header.flags.contains(HeaderFlags::SIGNED));
+}
