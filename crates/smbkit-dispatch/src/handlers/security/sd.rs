@@ -341,6 +341,11 @@ impl Sd {
         let Some(list) = self.dacl.as_deref().and_then(aces) else {
             return 0;
         };
+        // OWNER RIGHTS (S-1-3-4) ACEs speak for the owner and replace its
+        // implicit READ_CONTROL | WRITE_DAC (MS-DTYP 2.5.3.2).
+        let owner_rights = sid(3, &[4]);
+        let is_owner = self.owner.as_deref().is_some_and(in_token);
+        let mut owner_rights_seen = false;
         let (mut allowed, mut denied) = (0u32, 0u32);
         for ace in list {
             if ace.flags & INHERIT_ONLY != 0 {
@@ -349,7 +354,9 @@ impl Sd {
             let Some((mask, who)) = ace.mask_sid() else {
                 continue;
             };
-            if !in_token(who) {
+            let for_owner = who == owner_rights.as_slice();
+            owner_rights_seen |= for_owner;
+            if !(in_token(who) || for_owner && is_owner) {
                 continue;
             }
             let mask = map_generic(mask) & FILE_ALL_ACCESS;
@@ -359,8 +366,8 @@ impl Sd {
                 _ => {}
             }
         }
-        if self.owner.as_deref().is_some_and(in_token) {
-            allowed |= OWNER_RIGHTS;
+        if is_owner && !owner_rights_seen {
+            allowed |= OWNER_RIGHTS & !denied;
         }
         allowed
     }
@@ -570,6 +577,21 @@ mod tests {
             ..Sd::default()
         };
         assert_eq!(sd.granted(), FILE_ALL_ACCESS & !0x0001_0000);
+    }
+
+    #[test]
+    fn owner_rights_replace_the_implicit_ones() {
+        let me = sid(5, &[32, 544]);
+        let sd = Sd {
+            control: SELF_RELATIVE | DACL_PRESENT,
+            owner: Some(me.clone()),
+            dacl: Some(acl_from(&[
+                ace(0, 0, 0x0012_0089, &me),
+                ace(0, 0, 0x0000_0002, &sid(3, &[4])),
+            ])),
+            ..Sd::default()
+        };
+        assert_eq!(sd.granted(), 0x0012_008B);
     }
 
     #[test]
