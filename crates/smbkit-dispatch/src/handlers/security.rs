@@ -16,6 +16,7 @@
 //! descriptor is STATUS_BUFFER_TOO_SMALL with the needed size as error
 //! data, never a partial descriptor.
 
+mod inherit;
 pub(crate) mod sd;
 
 use smbkit_session::Dialect;

@@ -18,9 +18,9 @@ pub(crate) const DACL_PRESENT: u16 = 0x0004;
 /// SE_SACL_PRESENT.
 const SACL_PRESENT: u16 = 0x0010;
 /// SE_DACL_AUTO_INHERITED.
-const DACL_AUTO_INHERITED: u16 = 0x0400;
+pub(super) const DACL_AUTO_INHERITED: u16 = 0x0400;
 /// SE_SELF_RELATIVE.
-const SELF_RELATIVE: u16 = 0x8000;
+pub(super) const SELF_RELATIVE: u16 = 0x8000;
 /// SE_DACL_AUTO_INHERIT_REQ.
 const DACL_AUTO_INHERIT_REQ: u16 = 0x0100;
 /// SE_SACL_AUTO_INHERIT_REQ.
@@ -34,11 +34,11 @@ const DACL_BITS: u16 = 0x0004 | 0x0008 | 0x0100 | 0x0400 | 0x1000;
 const SACL_BITS: u16 = 0x0010 | 0x0020 | 0x0200 | 0x0800 | 0x2000;
 
 /// ACE flags (MS-DTYP 2.4.4.1).
-const OBJECT_INHERIT: u8 = 0x01;
-const CONTAINER_INHERIT: u8 = 0x02;
-const NO_PROPAGATE_INHERIT: u8 = 0x04;
-const INHERIT_ONLY: u8 = 0x08;
-const INHERITED: u8 = 0x10;
+pub(super) const OBJECT_INHERIT: u8 = 0x01;
+pub(super) const CONTAINER_INHERIT: u8 = 0x02;
+pub(super) const NO_PROPAGATE_INHERIT: u8 = 0x04;
+pub(super) const INHERIT_ONLY: u8 = 0x08;
+pub(super) const INHERITED: u8 = 0x10;
 
 /// READ_CONTROL | WRITE_DAC: what an owner may always do.
 const OWNER_RIGHTS: u32 = 0x0002_0000 | 0x0004_0000;
@@ -89,16 +89,16 @@ fn sid_len(b: &[u8]) -> Option<usize> {
 
 /// One ACE, borrowed from an ACL.
 #[derive(Debug, Clone, Copy)]
-struct Ace<'a> {
-    kind: u8,
-    flags: u8,
+pub(super) struct Ace<'a> {
+    pub(super) kind: u8,
+    pub(super) flags: u8,
     /// The whole ACE (header included).
-    bytes: &'a [u8],
+    pub(super) bytes: &'a [u8],
 }
 
 impl Ace<'_> {
     /// Mask and SID of an ACCESS_ALLOWED / ACCESS_DENIED ACE.
-    fn mask_sid(&self) -> Option<(u32, &[u8])> {
+    pub(super) fn mask_sid(&self) -> Option<(u32, &[u8])> {
         let mask = u32::from_le_bytes(self.bytes.get(4..8)?.try_into().ok()?);
         let rest = self.bytes.get(8..)?;
         let len = sid_len(rest)?;
@@ -107,7 +107,7 @@ impl Ace<'_> {
 }
 
 /// The ACEs of a binary ACL, or None when it is malformed.
-fn aces(acl: &[u8]) -> Option<Vec<Ace<'_>>> {
+pub(super) fn aces(acl: &[u8]) -> Option<Vec<Ace<'_>>> {
     let size = usize::from(u16::from_le_bytes(acl.get(2..4)?.try_into().ok()?));
     let count = u16::from_le_bytes(acl.get(4..6)?.try_into().ok()?);
     if size < 8 || size > acl.len() {
@@ -130,7 +130,7 @@ fn aces(acl: &[u8]) -> Option<Vec<Ace<'_>>> {
 }
 
 /// A binary ACL (revision 2) from whole ACEs.
-fn acl_from(aces: &[Vec<u8>]) -> Vec<u8> {
+pub(super) fn acl_from(aces: &[Vec<u8>]) -> Vec<u8> {
     let body: usize = aces.iter().map(Vec::len).sum();
     let size = 8usize.saturating_add(body);
     let mut v = Vec::with_capacity(size);
@@ -371,84 +371,6 @@ impl Sd {
         }
         allowed
     }
-
-    /// The descriptor a new object in a directory with this descriptor
-    /// inherits (MS-DTYP 2.5.3.4.2, for the DACL), or None when the DACL
-    /// has nothing inheritable for that kind of object (the object then
-    /// has no stored descriptor).
-    ///
-    /// A file takes the OBJECT_INHERIT ACEs; a directory the
-    /// CONTAINER_INHERIT ones (kept inheritable unless NO_PROPAGATE), and
-    /// OBJECT_INHERIT ones as inherit-only. CREATOR OWNER / CREATOR GROUP
-    /// become the new owner and group in the effective ACE, and a
-    /// directory keeps the original as an inherit-only ACE for its own
-    /// children. Inherited ACEs carry INHERITED_ACE, and the descriptor
-    /// SE_DACL_AUTO_INHERITED, only when the parent's DACL is
-    /// auto-inherited (as Windows creates files).
-    pub(crate) fn inherit(&self, is_dir: bool) -> Option<Sd> {
-        let list = aces(self.dacl.as_deref()?)?;
-        let auto = self.control & DACL_AUTO_INHERITED != 0;
-        let marker = if auto { INHERITED } else { 0 };
-        let base = Sd::synthesized(is_dir);
-        let creator_owner = sid(3, &[0]);
-        let creator_group = sid(3, &[1]);
-        let mut out = Vec::new();
-        for ace in list {
-            let f = ace.flags;
-            let inheritable = OBJECT_INHERIT | CONTAINER_INHERIT;
-            let (oi, ci, np) = (
-                f & OBJECT_INHERIT != 0,
-                f & CONTAINER_INHERIT != 0,
-                f & NO_PROPAGATE_INHERIT != 0,
-            );
-            let simple = matches!(ace.kind, 0 | 1);
-            let (mask, who) = match ace.mask_sid().filter(|_| simple) {
-                Some((m, w)) => (Some(m), Some(w)),
-                None => (None, None),
-            };
-            let substituted = who.and_then(|w| {
-                if w == creator_owner.as_slice() {
-                    base.owner.as_deref()
-                } else if w == creator_group.as_slice() {
-                    base.group.as_deref()
-                } else {
-                    None
-                }
-            });
-            let effective = |keep: u8| -> Vec<u8> {
-                let flags = (f & keep & !INHERIT_ONLY) | marker;
-                rebuild(&ace, flags, mask.map(map_generic), substituted.or(who))
-            };
-            if !is_dir {
-                if oi {
-                    out.push(effective(0));
-                }
-                continue;
-            }
-            if ci && np {
-                out.push(effective(0));
-            } else if ci {
-                let generic = mask.is_some_and(|m| m != map_generic(m));
-                if substituted.is_some() || generic {
-                    out.push(effective(0));
-                    out.push(rebuild(&ace, f | INHERIT_ONLY | marker, mask, who));
-                } else {
-                    out.push(effective(inheritable));
-                }
-            } else if oi && !np {
-                out.push(rebuild(&ace, f | INHERIT_ONLY | marker, mask, who));
-            }
-        }
-        if out.is_empty() {
-            return None;
-        }
-        let auto_bit = if auto { DACL_AUTO_INHERITED } else { 0 };
-        Some(Sd {
-            control: SELF_RELATIVE | DACL_PRESENT | auto_bit,
-            dacl: Some(acl_from(&out)),
-            ..base
-        })
-    }
 }
 
 /// The control bits a SET_INFO stores for one ACL: the AUTO_INHERIT_REQ
@@ -460,26 +382,6 @@ fn set_bits(given: u16, req: u16, auto: u16) -> u16 {
         bits &= !auto;
     }
     bits
-}
-
-/// A copy of `ace` with new flags and, for ACCESS_ALLOWED/DENIED ACEs, a
-/// new mask and SID (the size recomputed).
-fn rebuild(ace: &Ace<'_>, flags: u8, mask: Option<u32>, who: Option<&[u8]>) -> Vec<u8> {
-    let (Some(mask), Some(who)) = (mask, who) else {
-        let mut bytes = ace.bytes.to_vec();
-        if let Some(slot) = bytes.get_mut(1) {
-            *slot = flags;
-        }
-        return bytes;
-    };
-    let size = 8usize.saturating_add(who.len());
-    let mut v = Vec::with_capacity(size);
-    v.push(ace.kind);
-    v.push(flags);
-    v.extend_from_slice(&u16::try_from(size).unwrap_or(u16::MAX).to_le_bytes());
-    v.extend_from_slice(&mask.to_le_bytes());
-    v.extend_from_slice(who);
-    v
 }
 
 #[cfg(test)]
@@ -632,73 +534,5 @@ mod tests {
         let list = aces(sd.dacl.as_deref().unwrap()).unwrap();
         assert_eq!(list[0].mask_sid().unwrap().0, 0x0012_0089);
         assert_eq!(list[1].mask_sid().unwrap().0, 0x4000_0000);
-    }
-
-    #[test]
-    fn inheritance() {
-        let me = sid(5, &[32, 544]);
-        let parent = Sd {
-            control: SELF_RELATIVE | DACL_PRESENT,
-            dacl: Some(acl_from(&[
-                ace(0, OBJECT_INHERIT, 0x1E_01BF, &me),
-                ace(0, CONTAINER_INHERIT, 0x1F_01FF, &me),
-                ace(0, 0, 0x1F_01FF, &sid(1, &[0])),
-            ])),
-            ..Sd::default()
-        };
-        let file = parent.inherit(false).unwrap();
-        let list = aces(file.dacl.as_deref().unwrap()).unwrap();
-        assert_eq!(list.len(), 1);
-        // The parent is not auto-inherited: no INHERITED_ACE marks.
-        assert_eq!(list[0].flags, 0);
-        assert_eq!(file.control, SELF_RELATIVE | DACL_PRESENT);
-        assert_eq!(file.granted(), 0x1E_01BF);
-        let dir = parent.inherit(true).unwrap();
-        let flags = |sd: &Sd| -> Vec<u8> {
-            aces(sd.dacl.as_deref().unwrap())
-                .unwrap()
-                .iter()
-                .map(|a| a.flags)
-                .collect()
-        };
-        assert_eq!(
-            flags(&dir),
-            [OBJECT_INHERIT | INHERIT_ONLY, CONTAINER_INHERIT]
-        );
-        // An auto-inherited parent marks what it passes on.
-        let auto = Sd {
-            control: parent.control | DACL_AUTO_INHERITED,
-            ..parent.clone()
-        };
-        assert_eq!(flags(&auto.inherit(false).unwrap()), [INHERITED]);
-        // CREATOR OWNER: the new owner in the effective ACE; a directory
-        // also keeps the original, inherit-only.
-        let creator = Sd {
-            control: SELF_RELATIVE | DACL_PRESENT,
-            dacl: Some(acl_from(&[ace(
-                0,
-                OBJECT_INHERIT | CONTAINER_INHERIT,
-                0x2,
-                &sid(3, &[0]),
-            )])),
-            ..Sd::default()
-        };
-        let file = creator.inherit(false).unwrap();
-        let list = aces(file.dacl.as_deref().unwrap()).unwrap();
-        assert_eq!(list[0].mask_sid().unwrap(), (0x2, me.as_slice()));
-        let dir = creator.inherit(true).unwrap();
-        let list = aces(dir.dacl.as_deref().unwrap()).unwrap();
-        assert_eq!(list.len(), 2);
-        assert_eq!(
-            (list[0].flags, list[0].mask_sid().unwrap().1),
-            (0, me.as_slice())
-        );
-        assert_eq!(
-            list[1].flags,
-            OBJECT_INHERIT | CONTAINER_INHERIT | INHERIT_ONLY
-        );
-        assert_eq!(list[1].mask_sid().unwrap().1, sid(3, &[0]).as_slice());
-        // Nothing inheritable: no stored descriptor.
-        assert_eq!(Sd::synthesized(false).inherit(false), None);
     }
 }
