@@ -245,6 +245,10 @@ def split(connection, seen):
     if pipe_writes:
         put("rpc_pipe", b"\x00" + lp(pipe_writes[:16]), seen)
         put("rpc_pipe", b"\x02" + lp(pipe_writes[:16]), seen)
+    # From a fresh connection (mode 5): the client's first frames as sent,
+    # NEGOTIATE and SESSION_SETUP included (flags 0: nothing patched).
+    if session_frames:
+        put("session", b"\x05" + lp([b"\x00" + f[1:] for f in session_frames[:8]]), seen)
     # The session target signs in itself: keep what follows TREE_CONNECT.
     for start in range(len(session_frames)):
         if session_frames[start][1 + 12] == 3:
