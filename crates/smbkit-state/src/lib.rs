@@ -4,9 +4,14 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod locks;
+mod oplock;
 mod share;
 mod table;
 
 pub use locks::{Io, LockError, LockRange, LockSpec, LockTable, MAX_LOCKS_PER_FILE, Waiter};
+pub use oplock::{
+    AckError, Break, BreakWait, Contention, DEFAULT_BREAK_TIMEOUT, OplockLevel, OplockTable,
+    Outcome,
+};
 pub use share::{Access, ShareMode, conflicts};
 pub use table::{Closed, FileKey, Open, OpenId, OpenTable, Owner, StateError};
