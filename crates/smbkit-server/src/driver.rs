@@ -3,10 +3,10 @@
 //!
 //! A reader task takes frames off the socket. The driver task owns the
 //! sans-IO [`Connection`]: it runs `receive` on each frame, answers at once
-//! what the session layer answered, and hands every batch with
-//! [`Item::Pending`] items to a task of its own, so a slow READ, a WRITE
-//! waiting for the disk or a request that went async never stops the next
-//! frame from being read. Each answer goes through `respond` and the
+//! what the session layer answered, and starts dispatching every batch with
+//! [`Item::Pending`] items into a set of flights it polls beside the socket
+//! (`flights.rs`), so a slow READ, a WRITE waiting for the disk or a request
+//! that went async never stops the next frame from being read. Each answer goes through `respond` and the
 //! writer queue when its batch completes, in completion order. Interim
 //! responses (a handler called [`Interim::go_async`]) and notifications
 //! queued through the dispatcher's [`Notifier`](smbkit_dispatch::Notifier)
@@ -20,8 +20,10 @@ use smbkit_dispatch::{CancelHandle, Dispatcher, DriverEvent, Interim, Notificati
 use smbkit_session::{Batch, Connection, Item};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
+
 use tracing::Instrument;
+
+use crate::flights::Flights;
 
 use crate::frame::{FrameError, now_filetime, read_frame};
 
@@ -64,7 +66,7 @@ pub(crate) async fn drive(
         dispatcher,
         id,
         out,
-        tasks: JoinSet::new(),
+        tasks: Flights::default(),
         flights: HashMap::new(),
         interim_tx,
         sweeps_owed: 0,
@@ -94,7 +96,7 @@ struct Driver {
     id: u64,
     out: mpsc::Sender<Vec<u8>>,
     /// The batches being dispatched.
-    tasks: JoinSet<Batch>,
+    tasks: Flights,
     /// The cancel handle of every request in flight, by MessageId.
     flights: HashMap<u64, CancelHandle>,
     /// Where handlers report that they go async.
@@ -119,10 +121,7 @@ impl Driver {
             let step = tokio::select! {
                 biased;
                 Some(event) = interims.recv() => self.event(event).await,
-                Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => match joined {
-                    Ok(batch) => self.answer(batch).await,
-                    Err(e) => Err(format!("a dispatch task failed: {e}")),
-                },
+                Some(batch) = self.tasks.next(), if !self.tasks.is_empty() => self.answer(batch).await,
                 Some(note) = notifications.recv() => self.notify(&note).await,
                 _ = stop.changed() => Err("server shutting down".to_owned()),
                 frame = frames.recv(), if self.tasks.len() < MAX_IN_FLIGHT => match frame {
@@ -152,15 +151,15 @@ impl Driver {
             }
         }
         if batch.has_pending() {
-            self.spawn(batch);
+            self.dispatch(batch);
             Ok(())
         } else {
             self.answer(batch).await
         }
     }
 
-    /// Dispatches `batch` in a task of its own.
-    fn spawn(&mut self, mut batch: Batch) {
+    /// Starts dispatching `batch`; it is polled with the others in flight.
+    fn dispatch(&mut self, mut batch: Batch) {
         let mut links = HashMap::new();
         for item in &batch.items {
             if let Item::Pending { request, .. } = item {
@@ -172,17 +171,14 @@ impl Driver {
         }
         let dispatcher = self.dispatcher.clone();
         let id = self.id;
-        self.tasks.spawn(
-            async move {
-                dispatcher
-                    .dispatch_batch_with(id, &mut batch, |message_id| {
-                        links.get(&message_id).cloned().unwrap_or_default()
-                    })
-                    .await;
-                batch
-            }
-            .in_current_span(),
-        );
+        self.tasks.push(Box::pin(async move {
+            dispatcher
+                .dispatch_batch_with(id, &mut batch, |message_id| {
+                    links.get(&message_id).cloned().unwrap_or_default()
+                })
+                .await;
+            batch
+        }));
     }
 
     /// Answers a batch that is complete.
@@ -258,7 +254,7 @@ impl Driver {
         }
     }
 
-    async fn send(&self, bytes: Vec<u8>) -> Result<(), String> {
+    async fn send(&mut self, bytes: Vec<u8>) -> Result<(), String> {
         self.out
             .send(bytes)
             .await
@@ -275,10 +271,8 @@ impl Driver {
         let connection = &mut self.connection;
         let tasks = &mut self.tasks;
         let drain = async {
-            while let Some(joined) = tasks.join_next().await {
-                if let Ok(batch) = joined
-                    && let Ok(Some(bytes)) = connection.respond(batch)
-                {
+            while let Some(batch) = tasks.next().await {
+                if let Ok(Some(bytes)) = connection.respond(batch) {
                     let _ = out.try_send(bytes);
                 }
             }
@@ -288,8 +282,7 @@ impl Driver {
                 in_flight,
                 "requests did not answer their cancellation in time"
             );
-            self.tasks.abort_all();
-            while self.tasks.join_next().await.is_some() {}
+            self.tasks.clear();
         }
         drop(self.connection);
         let closed = self.dispatcher.close_connection(self.id).await;

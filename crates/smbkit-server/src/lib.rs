@@ -5,6 +5,7 @@
 
 pub mod config;
 mod driver;
+mod flights;
 pub mod frame;
 mod server;
 
