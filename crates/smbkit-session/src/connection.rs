@@ -306,7 +306,11 @@ impl Connection {
             batch.seal = Some((sid, key));
         }
         // Inheritance for related requests: SessionId, TreeId, and the
-        // status of the previous request (the error cascade).
+        // status of the previous request (the error cascade). `prev` holds
+        // the ids of the last request whose session was found; a request
+        // whose session was not found clears it, and a related request with
+        // nothing to inherit is INVALID_PARAMETER (as Windows and Samba do:
+        // smbtorture smb2.compound.invalid2).
         let mut prev: Option<(u64, u32)> = None;
         let mut failed: Option<NtStatus> = None;
         for (index, msg) in messages.into_iter().enumerate() {
@@ -366,12 +370,20 @@ impl Connection {
             let (item, slot) = if related && index == 0 {
                 tracing::debug!("first request of a compound has RELATED_OPERATIONS set");
                 ctx.fail(NtStatus::INVALID_PARAMETER, self.verified_signer(&ctx))
+            } else if related && prev.is_none() {
+                tracing::debug!(
+                    "related request after one whose session was not found: nothing to inherit"
+                );
+                ctx.fail(NtStatus::INVALID_PARAMETER, None)
             } else if let (true, Some(status)) = (related, failed) {
                 ctx.fail(status, self.verified_signer(&ctx))
             } else {
                 self.handle(ctx)?
             };
+            let session_missing =
+                matches!(&item, Item::Done(r) if r.status == NtStatus::USER_SESSION_DELETED);
             match &item {
+                Item::Done(_) if session_missing => failed = None,
                 Item::Done(r) if r.status.is_error() => failed = Some(r.status),
                 Item::Done(_) if slot.header.command == Command::LOGOFF => {
                     // Its session is gone: so are its requests.
@@ -398,7 +410,7 @@ impl Connection {
                 }
                 Item::Done(_) => {}
             }
-            prev = Some((slot.session_id, slot.tree_id));
+            prev = (!session_missing).then_some((slot.session_id, slot.tree_id));
             batch.push(item, slot);
         }
         Ok(batch)

@@ -96,13 +96,17 @@ impl Connection {
             if sign.is_some() {
                 flags = flags.with(HeaderFlags::SIGNED);
             } else if seal.is_none()
-                && response.status == NtStatus::USER_SESSION_DELETED
+                && matches!(
+                    response.status,
+                    NtStatus::USER_SESSION_DELETED | NtStatus::INVALID_PARAMETER
+                )
                 && slot.header.flags.contains(HeaderFlags::SIGNED)
             {
-                // A signed request for a session we do not have: there is no
-                // key to sign with, but the client expects the SIGNED flag
-                // back; the zero signature tells it the answer is unsigned
-                // (Samba's client and server both work this way).
+                // A signed request for a session we do not have (or, in a
+                // related chain, none to inherit): there is no key to sign
+                // with, but the client expects the SIGNED flag back; the zero
+                // signature tells it the answer is unsigned (Samba's client
+                // and server both work this way; smb2.compound.invalid2).
                 flags = flags.with(HeaderFlags::SIGNED);
             }
             let (id, credits) = match (async_id, slot.header.id) {

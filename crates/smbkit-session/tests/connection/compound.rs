@@ -249,3 +249,50 @@ fn a_misplaced_related_flag_is_refused_with_a_signed_answer() {
     assert_eq!(replies[0].header.status, NtStatus::INVALID_PARAMETER);
     assert!(!replies[0].header.flags.contains(HeaderFlags::SIGNED));
 }
+
+/// smbtorture smb2.compound.invalid2: a related request inherits the ids of
+/// the last request whose session was found; after an unrelated request for
+/// an unknown session there is nothing to inherit, so the related one that
+/// follows is INVALID_PARAMETER, not the cascaded USER_SESSION_DELETED.
+#[test]
+fn related_after_an_unknown_session_is_invalid_parameter() {
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let echo = echo_body();
+    let mut frame = Vec::new();
+    let parts = [
+        (c.session_id, false), // a real session: ok
+        (u64::MAX, true),      // related: inherits the real ids, ok
+        (u64::MAX, false),     // unknown session
+        (u64::MAX, true),      // related, nothing to inherit
+    ];
+    for (i, (sid, related)) in parts.iter().enumerate() {
+        let mid = c.mid();
+        let mut h = header(Command::ECHO, mid, *sid, 0);
+        if *related {
+            h.flags = h.flags.with(HeaderFlags::RELATED_OPERATIONS);
+        }
+        let mut m = message(&h, &echo);
+        if i + 1 < parts.len() {
+            while !m.len().is_multiple_of(8) {
+                m.push(0);
+            }
+            let len = m.len() as u32;
+            m[20..24].copy_from_slice(&len.to_le_bytes());
+        }
+        if *sid == c.session_id || *related && i == 1 {
+            m = c.finish(m);
+        }
+        frame.extend_from_slice(&m);
+    }
+    let out = c.exchange(frame).unwrap().unwrap();
+    let statuses: Vec<NtStatus> = c.open(out).1.iter().map(|r| r.header.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            NtStatus::SUCCESS,
+            NtStatus::SUCCESS,
+            NtStatus::USER_SESSION_DELETED,
+            NtStatus::INVALID_PARAMETER
+        ]
+    );
+}
