@@ -96,10 +96,9 @@ impl Connection {
             if sign.is_some() {
                 flags = flags.with(HeaderFlags::SIGNED);
             } else if seal.is_none()
-                && matches!(
-                    response.status,
-                    NtStatus::USER_SESSION_DELETED | NtStatus::INVALID_PARAMETER
-                )
+                && (response.status == NtStatus::USER_SESSION_DELETED
+                    || response.status == NtStatus::INVALID_PARAMETER
+                        && !self.sessions.contains_key(&slot.session_id))
                 && slot.header.flags.contains(HeaderFlags::SIGNED)
             {
                 // A signed request for a session we do not have (or, in a
