@@ -177,6 +177,37 @@ impl Share {
     }
 }
 
+/// Per-connection limits against a client that hoards server state
+/// (see `docs/security.md`). Each refusal is an NTSTATUS to the client, not
+/// a dropped connection, except [`Limits::max_compound`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Sessions (signed in or being set up) one connection may hold; one
+    /// more SESSION_SETUP is STATUS_INSUFFICIENT_RESOURCES. Default 64.
+    pub max_sessions: usize,
+    /// Tree connects one session may hold; one more TREE_CONNECT is
+    /// STATUS_INSUFFICIENT_RESOURCES. Default 1024.
+    pub max_trees: usize,
+    /// Messages in one compound chain; a longer chain closes the
+    /// connection. Default 128.
+    pub max_compound: usize,
+    /// Bytes of a SESSION_SETUP security buffer; a longer one is
+    /// STATUS_INVALID_PARAMETER. Default 64 KiB (a Kerberos ticket with a
+    /// large PAC is some 12 KiB).
+    pub max_security_buffer: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_sessions: 64,
+            max_trees: 1024,
+            max_compound: 128,
+            max_security_buffer: 64 << 10,
+        }
+    }
+}
+
 /// The default MaxReadSize / MaxWriteSize / MaxTransactSize: 8 MiB.
 pub const DEFAULT_MAX_SIZE: u32 = 8 << 20;
 
@@ -212,6 +243,8 @@ pub struct Config {
     /// The most credits a client may hold at once (MS-SMB2 3.3.1.1);
     /// default [`DEFAULT_MAX_CREDITS`](crate::credits::DEFAULT_MAX_CREDITS).
     pub max_credits: u16,
+    /// Per-connection limits.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -244,6 +277,7 @@ impl Config {
             auth: AcceptorConfig::new(NtlmConfig::standalone("smbkit")),
             shares: Vec::new(),
             max_credits: crate::credits::DEFAULT_MAX_CREDITS,
+            limits: Limits::default(),
         }
     }
 }

@@ -87,6 +87,8 @@ pub struct Connection {
     pub(crate) inflight: HashMap<u64, InFlight>,
     /// The last AsyncId handed out.
     pub(crate) async_ids: u64,
+    /// Failed logons since the driver last asked ([`Connection::take_logon_failures`]).
+    pub(crate) logon_failures: u32,
 }
 
 impl fmt::Debug for Connection {
@@ -162,6 +164,7 @@ impl Connection {
             sessions: HashMap::new(),
             inflight: HashMap::new(),
             async_ids: 0,
+            logon_failures: 0,
         }
     }
 
@@ -187,6 +190,20 @@ impl Connection {
     #[must_use]
     pub fn session_count(&self) -> usize {
         self.sessions.len()
+    }
+
+    /// Whether a session on this connection has completed authentication
+    /// (the driver closes connections that never do, after a deadline).
+    #[must_use]
+    pub fn authenticated(&self) -> bool {
+        self.sessions.values().any(|s| s.info.is_some())
+    }
+
+    /// The number of SESSION_SETUPs refused for bad credentials since the
+    /// last call (the driver throttles a client address that keeps
+    /// failing), and resets it.
+    pub fn take_logon_failures(&mut self) -> u32 {
+        core::mem::take(&mut self.logon_failures)
     }
 
     /// Credits the client holds now (granted and not yet used).
@@ -296,6 +313,12 @@ impl Connection {
         let mut messages = Vec::new();
         for m in split_compound(&frame) {
             let m = m.map_err(|e| Disconnect::new(format!("bad compound chain: {e}")))?;
+            if messages.len() >= self.config.limits.max_compound {
+                return Err(Disconnect::new(format!(
+                    "compound chain longer than {} messages",
+                    self.config.limits.max_compound
+                )));
+            }
             messages.push(frame.slice_ref(m));
         }
         let chain_len = messages.len();

@@ -15,7 +15,8 @@ mod tree;
 
 pub use batch::{Batch, Disconnect, Item, Request, Response, SessionInfo, TreeInfo};
 pub use config::{
-    Config, DEFAULT_MAX_SIZE, Dialect, EncryptionPolicy, ParseDialectError, Share, SigningPolicy,
+    Config, DEFAULT_MAX_SIZE, Dialect, EncryptionPolicy, Limits, ParseDialectError, Share,
+    SigningPolicy,
 };
 pub use connection::Connection;
 pub use respond::NOTIFICATION_MESSAGE_ID;

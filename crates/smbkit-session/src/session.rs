@@ -124,6 +124,14 @@ impl Connection {
                 return ctx.fail(e.status(), None);
             }
         };
+        if req.security_buffer.len() > self.config.limits.max_security_buffer {
+            tracing::debug!(
+                len = req.security_buffer.len(),
+                max = self.config.limits.max_security_buffer,
+                "SESSION_SETUP security buffer above the limit"
+            );
+            return ctx.fail(NtStatus::INVALID_PARAMETER, None);
+        }
         if req.flags & FLAG_BINDING != 0 {
             tracing::debug!("session binding requested; multichannel is not supported");
             return ctx.fail(NtStatus::REQUEST_NOT_ACCEPTED, None);
@@ -132,6 +140,13 @@ impl Connection {
         let mut sid = ctx.header.session_id;
         let mut reauth = false;
         if sid == 0 {
+            if self.sessions.len() >= self.config.limits.max_sessions {
+                tracing::debug!(
+                    max = self.config.limits.max_sessions,
+                    "too many sessions on this connection"
+                );
+                return ctx.fail(NtStatus::INSUFFICIENT_RESOURCES, None);
+            }
             let Some(id) = self.new_session_id() else {
                 return ctx.fail(NtStatus::INSUFFICIENT_RESOURCES, None);
             };
@@ -185,6 +200,7 @@ impl Connection {
             Err(e) => {
                 tracing::debug!(session = sid, error = %e, "authentication failed");
                 self.sessions.remove(&sid);
+                self.logon_failures = self.logon_failures.saturating_add(1);
                 let status = NtStatus(e.ntstatus());
                 (Item::Done(Response::error(status)), slot)
             }

@@ -80,6 +80,13 @@ impl Connection {
             tracing::debug!(%share, "share requires encryption and this session cannot encrypt");
             return ctx.fail(NtStatus::ACCESS_DENIED, signer);
         }
+        if session.trees.len() >= self.config.limits.max_trees {
+            tracing::debug!(
+                max = self.config.limits.max_trees,
+                "too many tree connects on this session"
+            );
+            return ctx.fail(NtStatus::INSUFFICIENT_RESOURCES, signer);
+        }
         let Some(tid) = session.allocate_tree_id() else {
             return ctx.fail(NtStatus::INSUFFICIENT_RESOURCES, signer);
         };

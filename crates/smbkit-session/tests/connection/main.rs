@@ -14,6 +14,7 @@ const ALL: [u16; 5] = [0x0202, 0x0210, 0x0300, 0x0302, 0x0311];
 mod asynchronous;
 mod compound;
 mod encryption;
+mod limits;
 mod negotiate;
 mod session_setup;
 mod sessions;
