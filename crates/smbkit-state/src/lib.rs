@@ -4,11 +4,13 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod locks;
+mod notify;
 mod oplock;
 mod share;
 mod table;
 
 pub use locks::{Io, LockError, LockRange, LockSpec, LockTable, MAX_LOCKS_PER_FILE, Waiter};
+pub use notify::{Change, MAX_PENDING_CHANGES, NotifyTable, Pending, Watch, WatchSpec};
 pub use oplock::{
     AckError, Break, BreakWait, Contention, DEFAULT_BREAK_TIMEOUT, OplockLevel, OplockTable,
     Outcome,
