@@ -89,6 +89,23 @@ macro_rules! class {
     }};
 }
 
+/// The same for an FSCTL body whose encoder appends to a buffer (`?` after
+/// the call for the encoders that can fail).
+macro_rules! fsctl {
+    ($ty:ident, $buf:expr $(, $fallible:tt)?) => {{
+        if let Ok(first) = $ty::decode($buf) {
+            let mut bytes = Vec::new();
+            #[allow(unused_must_use)]
+            {
+                first.encode(&mut bytes) $(.expect($fallible))?;
+            }
+            let second = $ty::decode(&bytes)
+                .expect(concat!(stringify!($ty), ": the re-encoded body decodes"));
+            assert_eq!(first, second, concat!(stringify!($ty), ": decode∘encode"));
+        }
+    }};
+}
+
 /// Runs one input.
 pub fn run(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
@@ -278,6 +295,12 @@ fn body(selector: u8, buf: &[u8]) {
                 directory(class, entries);
             }
         }
+        0x89 => {
+            // The other FSCTL bodies: which one, then the bytes.
+            if let Some((&which, rest)) = buf.split_first() {
+                fsctl_body(which, rest);
+            }
+        }
         0x88 => {
             // FS and file information classes: class number, then the record.
             if let Some((&class, record)) = buf.split_first() {
@@ -374,6 +397,47 @@ fn fsctl_response(output: &[u8]) {
         NetworkInterface::encode_list(&first, &mut bytes);
         let second = NetworkInterface::decode_list(&bytes).expect("re-encoded interfaces decode");
         assert_eq!(first, second, "NetworkInterface list: decode∘encode");
+    }
+}
+
+fn fsctl_body(which: u8, buf: &[u8]) {
+    match which % 10 {
+        0 => {
+            if let Ok(first) = CompressionState::decode(buf) {
+                let second = CompressionState::decode(&first.to_bytes()).expect("re-decodes");
+                assert_eq!(first, second, "CompressionState: decode∘encode");
+            }
+        }
+        1 => {
+            let _ = SetSparse::decode(buf);
+        }
+        2 => fsctl!(ZeroDataInformation, buf),
+        3 => fsctl!(AllocatedRange, buf),
+        4 => {
+            if let Ok(first) = AllocatedRange::decode_list(buf) {
+                let mut bytes = Vec::new();
+                for range in &first {
+                    range.encode(&mut bytes);
+                }
+                let second = AllocatedRange::decode_list(&bytes).expect("re-decodes");
+                assert_eq!(first, second, "AllocatedRange list: decode∘encode");
+            }
+        }
+        5 => fsctl!(ObjectIdBuffer, buf),
+        6 => fsctl!(SnapshotArray, buf, "SnapshotArray encodes"),
+        7 => {
+            if let Ok(first) = NetworkInterface::decode_list(buf) {
+                let mut bytes = Vec::new();
+                NetworkInterface::encode_list(&first, &mut bytes);
+                let second = NetworkInterface::decode_list(&bytes).expect("re-decodes");
+                assert_eq!(first, second, "NetworkInterface list: decode∘encode");
+            }
+        }
+        8 => {
+            fsctl!(ResumeKeyResponse, buf);
+            fsctl!(CopychunkResponse, buf);
+        }
+        _ => fsctl!(CopychunkCopy, buf, "CopychunkCopy encodes"),
     }
 }
 
