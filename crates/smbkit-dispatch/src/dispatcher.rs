@@ -84,9 +84,9 @@ pub const FILE_COMMANDS: [Command; 12] = [
     Command::OPLOCK_BREAK,
 ];
 
-/// The commands with a handler over the storage; CHANGE_NOTIFY and
-/// OPLOCK_BREAK stay [`NotSupported`] this round.
-pub const HANDLED_COMMANDS: [Command; 10] = [
+/// The commands with a handler over the storage; CHANGE_NOTIFY stays
+/// [`NotSupported`] this round.
+pub const HANDLED_COMMANDS: [Command; 11] = [
     Command::CREATE,
     Command::CLOSE,
     Command::FLUSH,
@@ -97,6 +97,7 @@ pub const HANDLED_COMMANDS: [Command; 10] = [
     Command::QUERY_DIRECTORY,
     Command::QUERY_INFO,
     Command::SET_INFO,
+    Command::OPLOCK_BREAK,
 ];
 
 /// A route that cannot be installed.
@@ -496,11 +497,18 @@ impl<V: Vfs> DispatcherBuilder<V> {
     /// The dispatcher.
     #[must_use]
     pub fn build(self) -> Dispatcher<V> {
+        // The file server queues its oplock breaks in the same table.
+        let notifier = self
+            .files
+            .as_ref()
+            .map(|f| f.notifier.clone())
+            .unwrap_or_default();
         Dispatcher {
             routes: Arc::new(self.routes),
             files: self.files,
             connections: Arc::new(AtomicU64::new(0)),
-            notifier: Notifier::default(),
+            // The file server queues its oplock breaks in the same table.
+            notifier,
         }
     }
 }

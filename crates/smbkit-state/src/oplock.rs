@@ -42,7 +42,7 @@ pub enum Contention {
     /// A new open of the file.
     Open {
         /// The new open asks only for attributes or synchronization (a
-        /// "stat open"), which breaks nothing.
+        /// "stat open"), which breaks nothing unless it truncates.
         stat: bool,
         /// The open overwrites or supersedes the data.
         truncate: bool,
@@ -51,10 +51,12 @@ pub enum Contention {
         /// since their holder may close the handle it kept).
         sharing_violation: bool,
     },
-    /// A write, or a change of the end of file or allocation, through
-    /// open `by`: level II oplocks break to none, without acknowledgment.
+    /// A write, a byte-range lock, or a change of the end of file or
+    /// allocation, through open `by`: every level II oplock breaks to none
+    /// without acknowledgment, the writer's own included (as Windows and
+    /// smbtorture's smb2.oplock.batch1 expect).
     Write {
-        /// The open that writes (its own level II is dropped silently).
+        /// The open that writes (its own exclusive or batch oplock stays).
         by: OpenId,
     },
     /// A rename or delete of the file through open `by`: batch oplocks of
@@ -123,13 +125,10 @@ pub enum Outcome {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AckError {
-    /// No break is in progress on the open (STATUS_INVALID_DEVICE_STATE).
+    /// No break is in progress on the open (STATUS_INVALID_OPLOCK_PROTOCOL,
+    /// as Windows and Samba answer; MS-SMB2 names INVALID_DEVICE_STATE).
     #[error("no oplock break in progress")]
     NotBreaking,
-    /// The acknowledged level is above the level the break went to
-    /// (STATUS_INVALID_OPLOCK_PROTOCOL); the oplock is now none.
-    #[error("acknowledged level above the break level")]
-    LevelTooHigh,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -275,6 +274,18 @@ impl OplockTable {
             .map_or(OplockLevel::None, |h| h.level)
     }
 
+    /// Whether a break of `open`'s oplock waits for its acknowledgment.
+    #[must_use]
+    pub fn breaking(&self, open: OpenId) -> bool {
+        let Some(file) = self.lock_opens().get(&open).copied() else {
+            return false;
+        };
+        self.lock()
+            .get(&file)
+            .and_then(|s| s.holders.iter().find(|h| h.open == open))
+            .is_some_and(|h| h.breaking.is_some())
+    }
+
     /// What `what` does to the oplocks of `file` at `now`: the breaks to
     /// send and whether to wait. Breaks that timed out by `now` complete
     /// first (the holder keeps the level the break went to).
@@ -294,7 +305,14 @@ impl OplockTable {
             }
             let target = match (what, h.level) {
                 (_, OplockLevel::None) => None,
-                (Contention::Open { stat: true, .. }, _) => None,
+                (
+                    Contention::Open {
+                        stat: true,
+                        truncate: false,
+                        ..
+                    },
+                    _,
+                ) => None,
                 (Contention::Open { truncate, .. }, OplockLevel::LevelII) => {
                     truncate.then_some(OplockLevel::None)
                 }
@@ -314,13 +332,8 @@ impl OplockTable {
                         Some(OplockLevel::LevelII)
                     }
                 }
-                (Contention::Write { by }, _) if by == h.open => {
-                    // The writer's own level II goes silently.
-                    if h.level == OplockLevel::LevelII {
-                        h.level = OplockLevel::None;
-                    }
-                    None
-                }
+                (Contention::Write { .. }, OplockLevel::LevelII) => Some(OplockLevel::None),
+                (Contention::Write { by }, _) if by == h.open => None,
                 (Contention::Write { .. }, _) => Some(OplockLevel::None),
                 (Contention::Namespace { by }, _) if by == h.open => None,
                 (Contention::Namespace { .. }, OplockLevel::Batch) => Some(OplockLevel::LevelII),
@@ -363,12 +376,12 @@ impl OplockTable {
     }
 
     /// The acknowledgment of a break by `open` with `level`
-    /// (MS-SMB2 3.3.5.22.1). Returns the level the open holds now.
+    /// (MS-SMB2 3.3.5.22.1). Returns the level the open holds now: `level`,
+    /// or the level of the break when `level` is above it (a break to none
+    /// acknowledged as level II leaves none, as Samba does).
     ///
     /// # Errors
-    /// [`AckError::NotBreaking`] when no break is in progress on the open;
-    /// [`AckError::LevelTooHigh`] when `level` is above the level of the
-    /// break (the oplock is dropped then, and the break completes).
+    /// [`AckError::NotBreaking`] when no break is in progress on the open.
     pub fn acknowledge(&self, open: OpenId, level: OplockLevel) -> Result<OplockLevel, AckError> {
         let file = self
             .lock_opens()
@@ -383,13 +396,8 @@ impl OplockTable {
             .find(|h| h.open == open)
             .ok_or(AckError::NotBreaking)?;
         let breaking = holder.breaking.take().ok_or(AckError::NotBreaking)?;
-        let result = if level > breaking.to {
-            holder.level = OplockLevel::None;
-            Err(AckError::LevelTooHigh)
-        } else {
-            holder.level = level;
-            Ok(level)
-        };
+        holder.level = level.min(breaking.to);
+        let result = Ok(holder.level);
         state.wake();
         if drop_empty(state) {
             files.remove(&file);

@@ -124,7 +124,7 @@ fn an_unacknowledged_break_completes_at_its_deadline() {
 }
 
 #[test]
-fn acknowledging_above_the_break_level_drops_the_oplock() {
+fn acknowledging_above_the_break_level_leaves_the_break_level() {
     let t = table();
     let now = Instant::now();
     t.grant(FILE, id(1), owner(1), OplockLevel::Batch, false, 0);
@@ -139,7 +139,7 @@ fn acknowledging_above_the_break_level_drops_the_oplock() {
     assert_eq!(breaks.first().map(|b| b.to), Some(OplockLevel::None));
     assert_eq!(
         t.acknowledge(id(1), OplockLevel::LevelII),
-        Err(AckError::LevelTooHigh)
+        Ok(OplockLevel::None)
     );
     assert_eq!(t.level(id(1)), OplockLevel::None);
     assert!(matches!(
@@ -159,6 +159,21 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
         sharing_violation: false,
     };
     assert!(matches!(t.contend(FILE, stat, now), Outcome::Proceed { breaks } if breaks.is_empty()));
+    // A stat open that overwrites does break (smb2.oplock.batch13).
+    let other = FileKey {
+        volume: 0,
+        file: 10,
+    };
+    t.grant(other, id(3), owner(1), OplockLevel::Batch, false, 0);
+    let stat_truncate = Contention::Open {
+        stat: true,
+        truncate: true,
+        sharing_violation: false,
+    };
+    assert!(matches!(
+        t.contend(other, stat_truncate, now),
+        Outcome::Wait { .. }
+    ));
     let violating = Contention::Open {
         stat: false,
         truncate: false,
@@ -186,21 +201,19 @@ fn writes_break_level_ii_to_none_without_waiting() {
     let Outcome::Proceed { breaks } = t.contend(FILE, Contention::Write { by: id(2) }, now) else {
         panic!("level II breaks need no ack");
     };
+    let none = |n| Break {
+        open: id(n),
+        owner: owner(n),
+        to: OplockLevel::None,
+        ack_required: false,
+    };
     assert_eq!(
         breaks,
-        vec![Break {
-            open: id(1),
-            owner: owner(1),
-            to: OplockLevel::None,
-            ack_required: false
-        }]
+        vec![none(1), none(2)],
+        "the writer's own breaks too"
     );
     assert_eq!(t.level(id(1)), OplockLevel::None);
-    assert_eq!(
-        t.level(id(2)),
-        OplockLevel::None,
-        "the writer's own goes silently"
-    );
+    assert_eq!(t.level(id(2)), OplockLevel::None);
     // A truncating open breaks level II the same way; a plain open does not.
     t.grant(FILE, id(3), owner(1), OplockLevel::LevelII, false, 1);
     assert!(matches!(t.contend(FILE, OPEN, now), Outcome::Proceed { breaks } if breaks.is_empty()));
@@ -244,4 +257,16 @@ fn renames_break_batch_of_other_opens_only() {
         t.contend(FILE, Contention::Namespace { by: id(9) }, now),
         Outcome::Wait { breaks, .. } if breaks.len() == 1
     ));
+}
+
+#[test]
+fn a_writer_keeps_its_own_batch_oplock() {
+    let t = table();
+    t.grant(FILE, id(1), owner(1), OplockLevel::Batch, false, 0);
+    assert!(matches!(
+        t.contend(FILE, Contention::Write { by: id(1) }, Instant::now()),
+        Outcome::Proceed { breaks } if breaks.is_empty()
+    ));
+    assert_eq!(t.level(id(1)), OplockLevel::Batch);
+    assert!(!t.breaking(id(1)));
 }

@@ -11,11 +11,12 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use smbkit_rpc::{PipeEndpoint, ServerInfo, ShareEntry};
 
 use smbkit_session::TreeInfo;
-use smbkit_state::{Closed, LockTable, Open, OpenId, OpenTable};
+use smbkit_state::{Closed, LockTable, Open, OpenId, OpenTable, OplockTable};
 use smbkit_vfs::{DirEntry, FileInfo, Handle, SmbPath, Vfs};
 use smbkit_wire::{FileId, NtStatus};
 
 use crate::Call;
+use crate::outbound::Notifier;
 
 pub use no_storage::NoStorage;
 
@@ -136,6 +137,10 @@ pub struct FileServer<V> {
     pub(crate) opens: OpenTable<OpenData>,
     /// The byte-range locks of every open file.
     pub(crate) locks: LockTable,
+    /// The oplocks of every open file.
+    pub(crate) oplocks: OplockTable,
+    /// Where oplock breaks are queued (the dispatcher's [`Notifier`]).
+    pub(crate) notifier: Notifier,
     pub(crate) limits: Limits,
     server_name: String,
     workgroup: String,
@@ -168,6 +173,8 @@ impl<V: Vfs> FileServer<V> {
             shares: Vec::new(),
             opens: OpenTable::new(),
             locks: LockTable::new(),
+            oplocks: OplockTable::default(),
+            notifier: Notifier::default(),
             limits,
             server_name: DEFAULT_SERVER_NAME.to_owned(),
             workgroup: "WORKGROUP".to_owned(),
@@ -226,6 +233,14 @@ impl<V: Vfs> FileServer<V> {
     /// A fresh file number for a pipe open.
     pub(crate) fn next_pipe(&self) -> u64 {
         self.next_pipe.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Sets how long an oplock break waits for its acknowledgment before
+    /// the server completes it (default 35 s).
+    #[must_use]
+    pub fn break_timeout(mut self, timeout: std::time::Duration) -> FileServer<V> {
+        self.oplocks = OplockTable::new(timeout);
+        self
     }
 
     /// Adds a disk share.
@@ -326,6 +341,7 @@ impl<V: Vfs> FileServer<V> {
                 continue;
             }
             self.locks.release(c.open.file, c.open.id);
+            self.oplocks.release(c.open.id);
             let Some(share) = self.shares.get(c.open.data.share) else {
                 continue;
             };

@@ -54,6 +54,11 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     if first.flags & flags::UNLOCK != 0 {
         unlock(server, &open, &req.locks)?;
     } else {
+        // A byte-range lock breaks level II oplocks (MS-FSA 2.1.5.7).
+        super::oplock_break::contend(server, call, open.file, || {
+            smbkit_state::Contention::Write { by: open.id }
+        })
+        .await?;
         lock(server, call, &open, &req.locks).await?;
     }
     let body = LockResponse

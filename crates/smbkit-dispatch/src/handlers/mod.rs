@@ -3,8 +3,7 @@
 //! [`FileHandler`] is the `tower::Service` installed for every command in
 //! [`HANDLED_COMMANDS`](crate::HANDLED_COMMANDS); it looks at the command
 //! and runs that command's module over the [`FileServer`]. CHANGE_NOTIFY
-//! and OPLOCK_BREAK are answered by [`NotSupported`] this round (no change
-//! notification, no oplocks granted).
+//! is answered by [`NotSupported`] this round (no change notification).
 
 mod access;
 mod close;
@@ -14,6 +13,7 @@ mod flush;
 pub(crate) mod ioctl;
 mod lock;
 mod not_supported;
+pub(crate) mod oplock_break;
 mod pipe;
 mod query_directory;
 mod query_fs;
@@ -110,6 +110,7 @@ async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Response {
         Command::QUERY_DIRECTORY => query_directory::handle(server, call).await,
         Command::QUERY_INFO => query_info::handle(server, call).await,
         Command::SET_INFO => set_info::handle(server, call).await,
+        Command::OPLOCK_BREAK => oplock_break::handle(server, call).await,
         _ => Err(NtStatus::NOT_SUPPORTED),
     };
     match answer {

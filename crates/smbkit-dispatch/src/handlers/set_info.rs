@@ -76,6 +76,22 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     if share.read_only {
         return Err(NtStatus::ACCESS_DENIED);
     }
+    if req.info_type == info_type::FILE {
+        // Truncation breaks level II oplocks; a rename breaks the batch
+        // oplocks of other opens (MS-FSA 2.1.5.14).
+        let contention = match req.file_info_class {
+            class::FILE_END_OF_FILE_INFORMATION | class::FILE_ALLOCATION_INFORMATION => {
+                Some(smbkit_state::Contention::Write { by: open.id })
+            }
+            class::FILE_RENAME_INFORMATION => {
+                Some(smbkit_state::Contention::Namespace { by: open.id })
+            }
+            _ => None,
+        };
+        if let Some(contention) = contention {
+            super::oplock_break::contend(server, call, open.file, || contention).await?;
+        }
+    }
     match req.info_type {
         info_type::FILE => file_class(server, &open, &req).await?,
         info_type::SECURITY => {

@@ -68,6 +68,11 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         return Err(NtStatus::INVALID_PARAMETER);
     }
     super::lock::io_allowed(server, &open, offset, length, Io::Write)?;
+    // Level II oplocks of the file break to none (MS-FSA 2.1.5.3).
+    super::oplock_break::contend(server, call, open.file, || {
+        smbkit_state::Contention::Write { by: open.id }
+    })
+    .await?;
     let count = if req.data.is_empty() {
         0
     } else {

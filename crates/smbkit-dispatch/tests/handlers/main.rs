@@ -31,6 +31,7 @@ mod directory;
 mod info;
 mod ioctl;
 mod lock;
+mod oplock;
 mod query_info_rules;
 mod read_write;
 mod rw_rules;

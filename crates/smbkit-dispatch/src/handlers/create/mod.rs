@@ -14,11 +14,11 @@ mod secd;
 
 use std::sync::{Arc, Mutex};
 
-use smbkit_state::{FileKey, Owner, StateError};
+use smbkit_state::{Contention, FileKey, Owner, StateError};
 use smbkit_vfs::{Disposition, DosAttributes, FileInfo, OpenAction, OpenHow, OpenKind, SmbPath};
 use smbkit_wire::create::{
     CreateContext, CreateRequest, CreateResponse, access as acc, create_action, disposition,
-    impersonation, oplock_level, options,
+    impersonation, options,
 };
 use smbkit_wire::{FileId, NtStatus, Pdu};
 
@@ -31,6 +31,7 @@ use smbkit_vfs::Vfs;
 /// The CREATE response of an open (times, sizes and attributes from
 /// `info`); shared with tests through the public wire types.
 fn response_body(
+    oplock: u8,
     action: OpenAction,
     info: &FileInfo,
     file_id: FileId,
@@ -38,7 +39,7 @@ fn response_body(
 ) -> Answer {
     let (allocation, eof) = super::reported_sizes(info);
     let body = CreateResponse {
-        oplock_level: oplock_level::NONE,
+        oplock_level: oplock,
         flags: 0,
         create_action: match action {
             OpenAction::Superseded => create_action::SUPERSEDED,
@@ -111,6 +112,9 @@ const ACCESS_SYSTEM_SECURITY: u32 = 0x0100_0000;
 const INVALID_ATTRIBUTES: u32 = 0xFFFF_8048;
 /// FILE_ATTRIBUTE_ENCRYPTED: no encryption at rest.
 const ENCRYPTED: u32 = 0x0000_4000;
+/// The access of a "stat open", which breaks no oplock (MS-FSA
+/// 2.1.5.1.2): attributes and synchronization only.
+const STAT_ACCESS: u32 = acc::FILE_READ_ATTRIBUTES | acc::FILE_WRITE_ATTRIBUTES | acc::SYNCHRONIZE;
 /// STATUS_PRIVILEGE_NOT_HELD (MS-ERREF 2.3.1).
 const PRIVILEGE_NOT_HELD: NtStatus = NtStatus(0xC000_0061);
 
@@ -273,6 +277,24 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             volume: share_index as u64,
             file: info.file_id,
         };
+        if server.opens.delete_pending(key) {
+            // Nothing breaks for an open that cannot succeed.
+            return Err(NtStatus::DELETE_PENDING);
+        }
+        // Oplocks break before the share-mode check (MS-FSA 2.1.5.1.2):
+        // a batch holder may close, an exclusive one only breaks when the
+        // open would succeed.
+        let stat = req.desired_access & !STAT_ACCESS == 0;
+        let truncate = matches!(
+            disp,
+            Disposition::Overwrite | Disposition::OverwriteIf | Disposition::Supersede
+        );
+        super::oplock_break::contend(server, call, key, || Contention::Open {
+            stat,
+            truncate,
+            sharing_violation: server.opens.check(key, wanted, shared).is_err(),
+        })
+        .await?;
         server
             .opens
             .check(key, wanted, shared)
@@ -393,6 +415,14 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         persistent: open.id.persistent,
         volatile: open.id.volatile,
     };
+    let oplock = server.oplocks.grant(
+        key,
+        open.id,
+        owner,
+        super::oplock_break::from_wire(req.requested_oplock_level),
+        info.is_dir,
+        server.opens.opens_of(key).saturating_sub(1),
+    );
 
     let mut contexts = Vec::new();
     for context in &req.contexts {
@@ -403,5 +433,11 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         }
     }
     tracing::debug!(%path, ?file_id, action = ?opened.action, "opened");
-    response_body(opened.action, &info, file_id, contexts)
+    response_body(
+        super::oplock_break::to_wire(oplock),
+        opened.action,
+        &info,
+        file_id,
+        contexts,
+    )
 }
