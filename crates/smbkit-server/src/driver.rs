@@ -13,6 +13,8 @@
 //! go the same way.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use smbkit_dispatch::smbkit_vfs::LocalFs;
@@ -24,6 +26,7 @@ use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
 
 use crate::flights::Flights;
+use crate::throttle::LogonThrottle;
 
 use crate::frame::{FrameError, now_filetime, read_frame};
 
@@ -48,6 +51,17 @@ type FrameResult = Result<Option<Vec<u8>>, FrameError>;
 /// Runs connection `id` until the peer leaves, misbehaves or the server
 /// stops; then cancels what is in flight and closes the connection's
 /// opens. Returns why it ended.
+/// What the driver enforces beyond the session layer's own limits.
+#[derive(Debug, Clone)]
+pub(crate) struct Guard {
+    /// The client's address (for logon throttling and logs).
+    pub peer: IpAddr,
+    /// The first SESSION_SETUP must complete within this.
+    pub unauthenticated_timeout: Duration,
+    /// Failed-logon delays per address, shared by all connections.
+    pub throttle: Arc<LogonThrottle>,
+}
+
 pub(crate) async fn drive(
     reader: OwnedReadHalf,
     max_frame: u32,
@@ -55,6 +69,7 @@ pub(crate) async fn drive(
     dispatcher: Dispatcher<LocalFs>,
     out: mpsc::Sender<Vec<u8>>,
     stop: &mut watch::Receiver<bool>,
+    guard: Guard,
 ) -> String {
     let id = dispatcher.connection_id();
     let mut notifications = dispatcher.notifier().register(id);
@@ -70,6 +85,8 @@ pub(crate) async fn drive(
         flights: HashMap::new(),
         interim_tx,
         sweeps_owed: 0,
+        deadline: tokio::time::Instant::now().checked_add(guard.unauthenticated_timeout),
+        guard,
     };
     let reason = driver
         .run(&mut frames, &mut interims, &mut notifications, stop)
@@ -77,6 +94,14 @@ pub(crate) async fn drive(
     reader.abort();
     driver.finish().await;
     reason
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+async fn sleep_until_some(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => core::future::pending().await,
+    }
 }
 
 /// Reads whole frames until the stream ends or fails, or the driver goes.
@@ -103,6 +128,9 @@ struct Driver {
     interim_tx: mpsc::UnboundedSender<DriverEvent>,
     /// Completions that still sweep orphaned opens.
     sweeps_owed: u32,
+    /// Until a session has authenticated: when the connection is closed.
+    deadline: Option<tokio::time::Instant>,
+    guard: Guard,
 }
 
 impl Driver {
@@ -124,6 +152,10 @@ impl Driver {
                 Some(batch) = self.tasks.next(), if !self.tasks.is_empty() => self.answer(batch).await,
                 Some(note) = notifications.recv() => self.notify(&note).await,
                 _ = stop.changed() => Err("server shutting down".to_owned()),
+                () = sleep_until_some(self.deadline) => Err(format!(
+                    "no session authenticated within {} s",
+                    self.guard.unauthenticated_timeout.as_secs()
+                )),
                 frame = frames.recv(), if self.tasks.len() < MAX_IN_FLIGHT => match frame {
                     None => Err("reader stopped".to_owned()),
                     Some(Ok(None)) => Err("peer closed the connection".to_owned()),
@@ -144,6 +176,21 @@ impl Driver {
             .connection
             .receive(frame, now_filetime())
             .map_err(|d| d.reason)?;
+        if self.deadline.is_some() && self.connection.authenticated() {
+            self.deadline = None;
+        }
+        let failures = self.connection.take_logon_failures();
+        if failures > 0 {
+            let peer = self.guard.peer;
+            let delay = self
+                .guard
+                .throttle
+                .failed(peer, failures, std::time::Instant::now());
+            tracing::info!(%peer, failures, delay_ms = delay.as_millis(), "logon failed");
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
         for message_id in batch.cancelled.drain(..) {
             if let Some(handle) = self.flights.get(&message_id) {
                 tracing::debug!(message_id, "cancelling");

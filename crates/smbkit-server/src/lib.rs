@@ -8,6 +8,7 @@ mod driver;
 mod flights;
 pub mod frame;
 mod server;
+mod throttle;
 
 pub use config::{Cli, ConfigError, ServerConfig};
 pub use server::{Server, ServerError, startup_line};

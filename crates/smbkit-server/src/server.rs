@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use smbkit_auth::{AcceptorConfig, CredentialStore, MemoryCredentials, NtlmConfig};
 use smbkit_dispatch::smbkit_vfs::{LocalFs, LocalFsOptions};
@@ -57,6 +57,8 @@ struct Shared {
     credentials: Arc<dyn CredentialStore + Send + Sync>,
     dispatcher: Dispatcher<LocalFs>,
     max_frame: u32,
+    limits: crate::config::LimitsConfig,
+    throttle: Arc<crate::throttle::LogonThrottle>,
 }
 
 /// An SMB server bound to its listen addresses.
@@ -151,6 +153,11 @@ impl Server {
                 credentials: Arc::new(credentials),
                 dispatcher,
                 max_frame: config.max_frame_size,
+                limits: config.limits,
+                throttle: Arc::new(crate::throttle::LogonThrottle::new(
+                    config.limits.logon_failures_before_delay,
+                    config.limits.max_logon_delay,
+                )),
             }),
             config,
         })
@@ -181,12 +188,28 @@ impl Server {
         drop(conn_tx);
 
         let mut connections = JoinSet::new();
+        let mut refused = 0u64;
+        let mut last_refusal_log: Option<Instant> = None;
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
                 accepted = conn_rx.recv() => {
                     let Some((stream, peer)) = accepted else { break };
+                    if connections.len() >= self.shared.limits.max_connections {
+                        // One line per second at most, however hard a flood knocks.
+                        refused = refused.saturating_add(1);
+                        if last_refusal_log.is_none_or(|t: Instant| t.elapsed() >= Duration::from_secs(1)) {
+                            tracing::warn!(
+                                %peer, refused, max = self.shared.limits.max_connections,
+                                "connection limit reached: refusing connections"
+                            );
+                            last_refusal_log = Some(Instant::now());
+                            refused = 0;
+                        }
+                        drop(stream);
+                        continue;
+                    }
                     let shared = Arc::clone(&self.shared);
                     let span = tracing::debug_span!("connection", %peer);
                     connections.spawn(
@@ -251,6 +274,11 @@ async fn serve_connection(
         shared.dispatcher.clone(),
         tx,
         &mut stop,
+        crate::driver::Guard {
+            peer: peer.ip(),
+            unauthenticated_timeout: shared.limits.unauthenticated_timeout,
+            throttle: Arc::clone(&shared.throttle),
+        },
     )
     .await;
     tracing::debug!(%peer, %reason, "connection closed");
@@ -291,6 +319,8 @@ fn session_config(
     session.max_read_size = DEFAULT_MAX_IO;
     session.max_write_size = DEFAULT_MAX_IO;
     session.max_transact_size = DEFAULT_MAX_IO;
+    session.max_credits = config.limits.max_credits;
+    session.limits = config.limits.session;
     session.auth = AcceptorConfig::new(ntlm);
     if let Some(k) = &config.kerberos {
         let acceptor = smbkit_auth::krb5::KerberosAcceptor::new(k.acceptor.clone());

@@ -82,6 +82,17 @@ password = "secret"
 [[user]]
 name = "bob"
 nt_hash = "8846F7EAEE8FB117AD06BDD830B7586C"
+
+[limits]
+max_connections = 10
+unauthenticated_timeout_secs = 5
+max_credits = 512
+max_sessions_per_connection = 2
+max_trees_per_session = 3
+max_compound = 4
+max_security_buffer = 8192
+logon_failures_before_delay = 6
+max_logon_delay_secs = 7
 "#,
         public = dir.display().to_string(),
         ro = ro.display().to_string(),
@@ -130,9 +141,37 @@ nt_hash = "8846F7EAEE8FB117AD06BDD830B7586C"
         c.users[1].nt_hash.as_ref().unwrap().as_bytes(),
         NtHash::from_password("password").as_bytes()
     );
+    let l = c.limits;
+    assert_eq!(l.max_connections, 10);
+    assert_eq!(l.unauthenticated_timeout, std::time::Duration::from_secs(5));
+    assert_eq!(l.max_credits, 512);
+    assert_eq!(l.session.max_sessions, 2);
+    assert_eq!(l.session.max_trees, 3);
+    assert_eq!(l.session.max_compound, 4);
+    assert_eq!(l.session.max_security_buffer, 8192);
+    assert_eq!(l.logon_failures_before_delay, 6);
+    assert_eq!(l.max_logon_delay, std::time::Duration::from_secs(7));
     // Debug never shows the hashes.
     let debug = format!("{c:?}");
     assert!(!debug.to_lowercase().contains("8846f7ea"), "{debug}");
+}
+
+#[test]
+fn limits_must_be_positive() {
+    let dir = temp_dir("limits");
+    let text = format!(
+        "[[share]]\nname = \"s\"\npath = {:?}\n\n[limits]\nmax_connections = 0\n",
+        dir.display().to_string()
+    );
+    assert_eq!(
+        err(&text),
+        "limits.max_connections: bad value \"0\" (expected a positive number)"
+    );
+    let text = format!(
+        "[[share]]\nname = \"s\"\npath = {:?}\n\n[limits]\nmax_sessions = 3\n",
+        dir.display().to_string()
+    );
+    assert!(err(&text).contains("unknown field"), "{}", err(&text));
 }
 
 #[test]

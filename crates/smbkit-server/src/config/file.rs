@@ -24,6 +24,9 @@ pub struct FileConfig {
     /// `[kerberos]`.
     #[serde(default)]
     pub kerberos: Option<super::kerberos::KerberosSection>,
+    /// `[limits]`.
+    #[serde(default)]
+    pub limits: Option<super::limits::LimitsSection>,
 }
 
 /// The `[server]` table.

@@ -13,6 +13,7 @@ mod cli;
 mod error;
 mod file;
 mod kerberos;
+mod limits;
 mod merge;
 
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ pub use cli::Cli;
 pub use error::ConfigError;
 pub use file::{FileConfig, ServerSection, ShareSection, UserSection};
 pub use kerberos::{KerberosSection, KerberosSettings};
+pub use limits::{LimitsConfig, LimitsSection};
 pub use merge::{host_names, names_from_host};
 pub use smbkit_seal::Cipher;
 pub use smbkit_session::{Dialect, EncryptionPolicy, SigningPolicy};
@@ -123,6 +125,8 @@ pub struct ServerConfig {
     pub users: Vec<UserConfig>,
     /// Kerberos (`[kerberos]`); `None`: NTLM only, Kerberos not advertised.
     pub kerberos: Option<KerberosSettings>,
+    /// Resource limits (`[limits]`).
+    pub limits: LimitsConfig,
 }
 
 impl Default for ServerConfig {
@@ -146,6 +150,7 @@ impl Default for ServerConfig {
             shares: Vec::new(),
             users: Vec::new(),
             kerberos: None,
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -254,6 +259,7 @@ impl ServerConfig {
 
         let shares = merge_shares(&file.share, &cli.share)?;
         let kerberos = file.kerberos.as_ref().map(kerberos::check).transpose()?;
+        let limits = limits::check(file.limits.as_ref())?;
         let users = merge_users(&file.user, &cli.user, kerberos.is_some())?;
         for share in &shares {
             for listed in share.users.iter().flatten() {
@@ -279,6 +285,7 @@ impl ServerConfig {
             shares,
             users,
             kerberos,
+            limits,
         })
     }
 }
