@@ -84,9 +84,8 @@ pub const FILE_COMMANDS: [Command; 12] = [
     Command::OPLOCK_BREAK,
 ];
 
-/// The commands with a handler over the storage; CHANGE_NOTIFY stays
-/// [`NotSupported`] this round.
-pub const HANDLED_COMMANDS: [Command; 11] = [
+/// The commands with a handler over the storage: every file command.
+pub const HANDLED_COMMANDS: [Command; 12] = [
     Command::CREATE,
     Command::CLOSE,
     Command::FLUSH,
@@ -95,6 +94,7 @@ pub const HANDLED_COMMANDS: [Command; 11] = [
     Command::LOCK,
     Command::IOCTL,
     Command::QUERY_DIRECTORY,
+    Command::CHANGE_NOTIFY,
     Command::QUERY_INFO,
     Command::SET_INFO,
     Command::OPLOCK_BREAK,

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use smbkit_rpc::{PipeEndpoint, ServerInfo, ShareEntry};
 
 use smbkit_session::TreeInfo;
-use smbkit_state::{Closed, LockTable, Open, OpenId, OpenTable, OplockTable};
+use smbkit_state::{Closed, LockTable, NotifyTable, Open, OpenId, OpenTable, OplockTable};
 use smbkit_vfs::{DirEntry, FileInfo, Handle, SmbPath, Vfs};
 use smbkit_wire::{FileId, NtStatus};
 
@@ -141,6 +141,8 @@ pub struct FileServer<V> {
     pub(crate) oplocks: OplockTable,
     /// Where oplock breaks are queued (the dispatcher's [`Notifier`]).
     pub(crate) notifier: Notifier,
+    /// The change-notify watches of directory opens.
+    pub(crate) notify: NotifyTable,
     pub(crate) limits: Limits,
     server_name: String,
     workgroup: String,
@@ -175,6 +177,7 @@ impl<V: Vfs> FileServer<V> {
             locks: LockTable::new(),
             oplocks: OplockTable::default(),
             notifier: Notifier::default(),
+            notify: NotifyTable::new(),
             limits,
             server_name: DEFAULT_SERVER_NAME.to_owned(),
             workgroup: "WORKGROUP".to_owned(),
@@ -342,6 +345,7 @@ impl<V: Vfs> FileServer<V> {
             }
             self.locks.release(c.open.file, c.open.id);
             self.oplocks.release(c.open.id);
+            self.notify.remove(c.open.id);
             let Some(share) = self.shares.get(c.open.data.share) else {
                 continue;
             };
@@ -353,6 +357,8 @@ impl<V: Vfs> FileServer<V> {
                     Ok(path) => {
                         if let Err(e) = share.vfs.remove(&path).await {
                             tracing::debug!(%name, error = %e, "delete on close failed");
+                        } else {
+                            crate::handlers::change_notify::report_removed(self, &c.open, &path);
                         }
                     }
                     Err(e) => tracing::debug!(%name, error = %e, "delete on close: bad name"),

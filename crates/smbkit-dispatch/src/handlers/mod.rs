@@ -2,10 +2,10 @@
 //!
 //! [`FileHandler`] is the `tower::Service` installed for every command in
 //! [`HANDLED_COMMANDS`](crate::HANDLED_COMMANDS); it looks at the command
-//! and runs that command's module over the [`FileServer`]. CHANGE_NOTIFY
-//! is answered by [`NotSupported`] this round (no change notification).
+//! and runs that command's module over the [`FileServer`].
 
 mod access;
+pub(crate) mod change_notify;
 mod close;
 mod create;
 mod ea;
@@ -111,6 +111,7 @@ async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Response {
         Command::QUERY_INFO => query_info::handle(server, call).await,
         Command::SET_INFO => set_info::handle(server, call).await,
         Command::OPLOCK_BREAK => oplock_break::handle(server, call).await,
+        Command::CHANGE_NOTIFY => change_notify::handle(server, call).await,
         _ => Err(NtStatus::NOT_SUPPORTED),
     };
     match answer {

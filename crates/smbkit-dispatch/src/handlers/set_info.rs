@@ -102,6 +102,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         }
         _ => return Err(NtStatus::INVALID_PARAMETER),
     }
+    super::change_notify::set_info_done(server, &open, req.info_type, req.file_info_class);
     let body = SetInfoResponse
         .encode_body_to_vec()
         .map_err(|e| encode_failed(&e))?;
@@ -314,6 +315,7 @@ async fn rename<V: Vfs>(
         .await
         .map_err(|e| e.status())?;
     server.opens.rename(open.file, &target.to_string());
+    super::change_notify::renamed(server, open, &current, &target);
     tracing::debug!(from = %current, to = %target, "renamed");
     Ok(())
 }

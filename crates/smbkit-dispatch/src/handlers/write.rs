@@ -82,6 +82,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             .await
             .map_err(|e| e.status())?
     };
+    super::change_notify::written(server, &open, count);
     let body = WriteResponse {
         count: u32::try_from(count).map_err(|_| NtStatus::INTERNAL_ERROR)?,
         remaining: 0,

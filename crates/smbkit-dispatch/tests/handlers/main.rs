@@ -31,6 +31,7 @@ mod directory;
 mod info;
 mod ioctl;
 mod lock;
+mod notify;
 mod oplock;
 mod query_info_rules;
 mod read_write;

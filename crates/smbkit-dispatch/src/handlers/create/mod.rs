@@ -351,6 +351,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             return Err(status);
         }
     }
+    super::change_notify::created(server, share_index, &path, created, info.is_dir);
     if let Some(eas) = requested_eas.filter(|_| opened.action != OpenAction::Opened)
         && let Err(status) = super::ea::set(share.vfs.as_ref(), opened.handle, eas).await
     {

@@ -1,0 +1,220 @@
+//! CHANGE_NOTIFY (MS-SMB2 3.3.5.19; MS-FSA 2.1.5.10): wait for changes in
+//! a directory.
+//!
+//! * Only a directory open can be watched (a file is INVALID_PARAMETER);
+//!   an OutputBufferLength above MaxTransactSize is INVALID_PARAMETER.
+//! * The first request on an open sets its watch (filter, SMB2_WATCH_TREE);
+//!   changes are recorded from then on, and those that happen while no
+//!   request waits are returned by the next one.
+//! * When nothing is recorded yet the request goes asynchronous (interim
+//!   STATUS_PENDING) and completes at the first matching change with the
+//!   FILE_NOTIFY_INFORMATION records; when they do not fit in
+//!   OutputBufferLength, or too many changes piled up, the answer is
+//!   STATUS_NOTIFY_ENUM_DIR with no records.
+//! * CANCEL is STATUS_CANCELLED; closing the directory (CLOSE, or its tree,
+//!   session or connection going) is STATUS_NOTIFY_CLEANUP.
+//! * Only changes made through SMB by this server are seen: the other
+//!   handlers call [`report`] where they change the namespace or metadata.
+
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
+
+use smbkit_state::{Pending, WatchSpec};
+use smbkit_vfs::{SmbPath, Vfs};
+use smbkit_wire::change_notify::{ChangeNotifyRequest, ChangeNotifyResponse, WATCH_TREE};
+use smbkit_wire::codec::string_to_utf16le;
+use smbkit_wire::fscc::FileNotifyInformation;
+use smbkit_wire::{NtStatus, Pdu};
+
+use super::{Answer, encode_failed, malformed};
+use crate::files::{FileServer, OpenRef};
+use crate::{Call, Response};
+
+pub(crate) use smbkit_wire::change_notify::completion_filter as filter;
+pub(crate) use smbkit_wire::fscc::notify_action as action;
+
+pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
+    let req = ChangeNotifyRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
+    let open = server.open_for(call, req.file_id)?;
+    if !open.data.is_dir || req.output_buffer_length > server.limits.max_transact {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let spec = WatchSpec {
+        volume: volume(open.data.share),
+        dir: server.path_of(&open).to_string(),
+        filter: req.completion_filter,
+        subtree: req.flags & WATCH_TREE != 0,
+    };
+    let watch = server.notify.watch(open.id, spec);
+    if server.opens.get(open.id).is_none() {
+        // Closed while the watch was being set: do not leave it behind.
+        server.notify.remove(open.id);
+        return Err(NtStatus::NOTIFY_CLEANUP);
+    }
+    let limit = usize::try_from(req.output_buffer_length).unwrap_or(usize::MAX);
+    loop {
+        let changed = watch.changed();
+        match watch.take() {
+            Pending::Changes(changes) => return answer(&changes, limit),
+            Pending::Overflow => return Ok(Response::new(NtStatus::NOTIFY_ENUM_DIR, empty()?)),
+            Pending::Closed => return Err(NtStatus::NOTIFY_CLEANUP),
+            _ => {}
+        }
+        call.interim.go_async();
+        if call.interim.is_cancelled() {
+            return Err(NtStatus::CANCELLED);
+        }
+        if first_is_cancel(changed, call.interim.cancelled()).await {
+            return Err(NtStatus::CANCELLED);
+        }
+    }
+}
+
+/// The volume number of share `index` in the notify table.
+fn volume(index: usize) -> u64 {
+    u64::try_from(index).unwrap_or(u64::MAX)
+}
+
+/// The response with the records, or NOTIFY_ENUM_DIR when they do not fit.
+fn answer(changes: &[smbkit_state::Change], limit: usize) -> Answer {
+    let names: Vec<Vec<u8>> = changes.iter().map(|c| string_to_utf16le(&c.name)).collect();
+    let records: Vec<FileNotifyInformation<'_>> = changes
+        .iter()
+        .zip(&names)
+        .map(|(c, n)| FileNotifyInformation {
+            action: c.action,
+            file_name: n,
+        })
+        .collect();
+    match FileNotifyInformation::encode_all(&records, limit).map_err(|e| encode_failed(&e))? {
+        Some(output) => {
+            let body = ChangeNotifyResponse { output: &output }
+                .encode_body_to_vec()
+                .map_err(|e| encode_failed(&e))?;
+            Ok(Response::new(NtStatus::SUCCESS, body))
+        }
+        None => Ok(Response::new(NtStatus::NOTIFY_ENUM_DIR, empty()?)),
+    }
+}
+
+/// A response body without records.
+fn empty() -> Result<Vec<u8>, NtStatus> {
+    ChangeNotifyResponse { output: &[] }
+        .encode_body_to_vec()
+        .map_err(|e| encode_failed(&e))
+}
+
+/// Waits for `changed` or `cancelled`; true when the cancellation came
+/// first (it wins a tie).
+async fn first_is_cancel(
+    changed: impl Future<Output = ()>,
+    cancelled: impl Future<Output = ()>,
+) -> bool {
+    let mut changed = pin!(changed);
+    let mut cancelled = pin!(cancelled);
+    poll_fn(|cx| {
+        if cancelled.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(true);
+        }
+        if changed.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(false);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Records that `path` on share `share` changed by `action` (an
+/// [`action`] value), for the watches whose filter has a bit of `bits`
+/// (a [`filter`] mask).
+pub(crate) fn report<V>(
+    server: &FileServer<V>,
+    share: usize,
+    path: &SmbPath,
+    action: u32,
+    bits: u32,
+) {
+    if path.is_root() {
+        return;
+    }
+    server
+        .notify
+        .report(volume(share), &path.to_string(), action, bits);
+}
+
+/// The name filter bit for a file or a directory.
+pub(crate) fn name_bit(is_dir: bool) -> u32 {
+    if is_dir {
+        filter::DIR_NAME
+    } else {
+        filter::FILE_NAME
+    }
+}
+
+/// Reports the rename of `open` from `from` to `to`: old and new name in
+/// one directory, removed and added across directories.
+pub(crate) fn renamed<V>(server: &FileServer<V>, open: &OpenRef, from: &SmbPath, to: &SmbPath) {
+    let bit = name_bit(open.data.is_dir);
+    let share = open.data.share;
+    if from.parent() == to.parent() {
+        report(server, share, from, action::RENAMED_OLD_NAME, bit);
+        report(server, share, to, action::RENAMED_NEW_NAME, bit);
+    } else {
+        report(server, share, from, action::REMOVED, bit);
+        report(server, share, to, action::ADDED, bit);
+    }
+}
+
+/// Reports that `open`'s file, at `path`, was deleted (delete-on-close).
+pub(crate) fn report_removed<V>(server: &FileServer<V>, open: &OpenRef, path: &SmbPath) {
+    let bit = name_bit(open.data.is_dir);
+    report(server, open.data.share, path, action::REMOVED, bit);
+}
+
+/// Reports a name CREATE added (when `created`).
+pub(crate) fn created<V>(
+    server: &FileServer<V>,
+    share: usize,
+    path: &SmbPath,
+    created: bool,
+    is_dir: bool,
+) {
+    if created {
+        report(server, share, path, action::ADDED, name_bit(is_dir));
+    }
+}
+
+/// Reports a WRITE of `count` bytes through `open` (size and last write).
+pub(crate) fn written<V: Vfs>(server: &FileServer<V>, open: &OpenRef, count: usize) {
+    if count > 0 {
+        let path = server.path_of(open);
+        let bits = filter::SIZE | filter::LAST_WRITE;
+        report(server, open.data.share, &path, action::MODIFIED, bits);
+    }
+}
+
+/// Reports a successful SET_INFO of `class` (of `info_type`) on `open`:
+/// attributes and times, size, security or extended attributes changed.
+pub(crate) fn set_info_done<V: Vfs>(
+    server: &FileServer<V>,
+    open: &OpenRef,
+    info_type: u8,
+    class: u8,
+) {
+    use smbkit_wire::fscc::class as c;
+    use smbkit_wire::query_info::info_type as ty;
+    let bits = match (info_type, class) {
+        (ty::FILE, c::FILE_BASIC_INFORMATION) => {
+            filter::ATTRIBUTES | filter::LAST_WRITE | filter::LAST_ACCESS | filter::CREATION
+        }
+        (ty::FILE, c::FILE_END_OF_FILE_INFORMATION | c::FILE_ALLOCATION_INFORMATION) => {
+            filter::SIZE
+        }
+        (ty::FILE, c::FILE_FULL_EA_INFORMATION) => filter::EA,
+        (ty::SECURITY, _) => filter::SECURITY,
+        _ => return,
+    };
+    let path = server.path_of(open);
+    report(server, open.data.share, &path, action::MODIFIED, bits);
+}
