@@ -21,6 +21,7 @@ pub fn run(args: &[&str]) -> Result<(), String> {
             "clippy",
             "--workspace",
             "--all-targets",
+            "--all-features",
             "--locked",
             "--",
             "-D",
