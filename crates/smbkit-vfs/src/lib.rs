@@ -8,6 +8,7 @@ mod error;
 mod local;
 mod mem;
 mod path;
+mod stream;
 mod types;
 
 use core::future::Future;
@@ -18,6 +19,7 @@ pub use error::VfsError;
 pub use local::{LocalFs, LocalFsOptions};
 pub use mem::{MemFs, MemFsOptions};
 pub use path::{MAX_COMPONENT_UNITS, MAX_PATH_UNITS, PathError, SmbPath, validate_component};
+pub use stream::{StreamPath, validate_stream_name};
 pub use types::{
     DirEntry, Disposition, DosAttributes, FileInfo, FileTime, Handle, OpenAction, OpenHow,
     OpenKind, Opened, SetInfo, VolumeInfo,
@@ -238,7 +240,70 @@ pub trait Vfs: Send + Sync + 'static {
         let _ = (handle, offset, len);
         async { Err(VfsError::NotSupported("hole punching")) }
     }
+
+    /// Opens or creates the named data stream `stream` of the file `path`
+    /// (see [`StreamPath`]); stream names compare ignoring case. A creating
+    /// disposition creates a missing base file first. The handle reads,
+    /// writes and sizes the stream; its [`FileInfo`] is the base file's
+    /// (id, times, attributes) with the stream's size; metadata calls
+    /// (times, attributes, security, EAs) act on the base file.
+    ///
+    /// Errors: as [`open`](Vfs::open), and [`VfsError::NotADirectory`]
+    /// for a directory kind, [`VfsError::IsADirectory`] when the base is a
+    /// directory. The default: [`VfsError::NotSupported`].
+    fn open_stream(
+        &self,
+        path: &SmbPath,
+        stream: &str,
+        how: OpenHow,
+    ) -> impl Future<Output = Result<Opened, VfsError>> + Send {
+        let _ = (path, stream, how);
+        async { Err(VfsError::NotSupported("named streams")) }
+    }
+
+    /// The named streams of the handle's file (of its base file for a
+    /// stream handle) with their sizes, in name order; empty for a
+    /// directory. The default: no named streams.
+    fn streams(
+        &self,
+        handle: Handle,
+    ) -> impl Future<Output = Result<Vec<(String, u64)>, VfsError>> + Send {
+        let _ = handle;
+        async { Ok(Vec::new()) }
+    }
+
+    /// Removes the named stream `stream` of `path` ([`VfsError::NotFound`]
+    /// when it does not exist). The default: [`VfsError::NotSupported`].
+    fn remove_stream(
+        &self,
+        path: &SmbPath,
+        stream: &str,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send {
+        let _ = (path, stream);
+        async { Err(VfsError::NotSupported("named streams")) }
+    }
+
+    /// Renames the stream a stream handle has open to `new` (a stream name
+    /// of the same file). An existing stream `new` is replaced only with
+    /// `replace` (else [`VfsError::Exists`]). The default:
+    /// [`VfsError::NotSupported`].
+    fn rename_stream(
+        &self,
+        handle: Handle,
+        new: &str,
+        replace: bool,
+    ) -> impl Future<Output = Result<(), VfsError>> + Send {
+        let _ = (handle, new, replace);
+        async { Err(VfsError::NotSupported("named streams")) }
+    }
 }
+
+/// The largest named stream [`LocalFs`] and [`MemFs`] keep: 64 KiB, the
+/// size limit of one Linux extended attribute value (tmpfs keeps up to
+/// that; ext4 without `ea_inode` keeps all of a file's xattrs in one block,
+/// about 4 KiB). A write past what the storage keeps is
+/// [`VfsError::DiskFull`].
+pub const MAX_STREAM_LEN: usize = 65_536;
 
 /// The largest total of extended attributes [`Vfs::set_eas`] stores
 /// (64 KiB, as NTFS).

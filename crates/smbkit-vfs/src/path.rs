@@ -26,6 +26,12 @@ pub enum PathError {
     /// A `:` (alternate data streams are not supported).
     #[error("`:` in a name (alternate data streams are not supported)")]
     Stream,
+    /// A stream name that is empty or holds `:`, `\\`, `/` or NUL.
+    #[error("invalid stream name")]
+    StreamName,
+    /// A stream type other than `$DATA`.
+    #[error("invalid stream type")]
+    StreamType,
     /// A NUL character.
     #[error("NUL character in a name")]
     Nul,

@@ -353,15 +353,12 @@ impl<V: Vfs> FileServer<V> {
                 tracing::debug!(error = %e, "closing a storage handle failed");
             }
             if let Some(name) = c.delete {
-                match SmbPath::parse(&name) {
-                    Ok(path) => {
-                        if let Err(e) = share.vfs.remove(&path).await {
-                            tracing::debug!(%name, error = %e, "delete on close failed");
-                        } else {
-                            crate::handlers::change_notify::report_removed(self, &c.open, &path);
-                        }
+                match crate::handlers::create::remove_by_name(share.vfs.as_ref(), &name).await {
+                    Ok(Some(path)) => {
+                        crate::handlers::change_notify::report_removed(self, &c.open, &path);
                     }
-                    Err(e) => tracing::debug!(%name, error = %e, "delete on close: bad name"),
+                    Ok(None) => {}
+                    Err(e) => tracing::debug!(%name, error = %e, "delete on close failed"),
                 }
             }
         }

@@ -7,7 +7,7 @@
 mod access;
 pub(crate) mod change_notify;
 mod close;
-mod create;
+pub(crate) mod create;
 mod ea;
 mod flush;
 pub(crate) mod ioctl;

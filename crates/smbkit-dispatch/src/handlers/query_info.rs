@@ -321,16 +321,38 @@ async fn file_class<V: Vfs>(
             limit,
         ),
         class::FILE_STREAM_INFORMATION => {
-            let name = string_to_utf16le("::$DATA");
-            let entries = if info.is_dir {
-                Vec::new()
-            } else {
-                vec![StreamEntry {
-                    name: &name,
-                    size: info.size,
-                    allocation_size: info.allocation_size,
-                }]
-            };
+            // The unnamed stream first, then every named one as
+            // `:name:$DATA` (MS-FSA 2.1.5.12.29); a directory has none.
+            let named = server
+                .share_of(open)?
+                .vfs
+                .streams(open.data.handle)
+                .await
+                .map_err(|e| e.status())?;
+            let mut names = Vec::with_capacity(named.len().saturating_add(1));
+            if !info.is_dir {
+                names.push((
+                    string_to_utf16le("::$DATA"),
+                    info.size,
+                    info.allocation_size,
+                ));
+            }
+            for (name, size) in named {
+                let allocation = size.div_ceil(8).saturating_mul(8);
+                names.push((
+                    string_to_utf16le(&format!(":{name}:$DATA")),
+                    size,
+                    allocation,
+                ));
+            }
+            let entries: Vec<StreamEntry<'_>> = names
+                .iter()
+                .map(|(name, size, allocation)| StreamEntry {
+                    name,
+                    size: *size,
+                    allocation_size: *allocation,
+                })
+                .collect();
             streams_answer(&entries, limit)
         }
         class::FILE_NETWORK_OPEN_INFORMATION => class_answer(

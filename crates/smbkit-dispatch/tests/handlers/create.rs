@@ -32,10 +32,10 @@ async fn create_errors() {
         NtStatus::OBJECT_NAME_INVALID
     );
     assert_eq!(
-        e.create("f:stream", RW, disposition::OPEN_IF, 0)
+        e.create("f:", RW, disposition::OPEN_IF, 0)
             .await
             .unwrap_err(),
-        NtStatus::OBJECT_NAME_NOT_FOUND
+        NtStatus::OBJECT_NAME_INVALID
     );
     assert_eq!(
         e.create("x", RW, 6, 0).await.unwrap_err(),

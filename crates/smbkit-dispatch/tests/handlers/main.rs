@@ -39,6 +39,7 @@ mod rw_rules;
 mod security;
 mod setinfo_rules;
 mod share_modes;
+mod streams;
 
 struct Env {
     d: Dispatcher<MemFs>,

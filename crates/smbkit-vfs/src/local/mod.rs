@@ -7,6 +7,7 @@
 
 mod attrs;
 mod names;
+mod streams;
 mod vfs;
 
 use std::collections::HashMap;
@@ -88,6 +89,8 @@ struct Inner {
     handles: Mutex<HashMap<u64, Arc<LocalHandle>>>,
     next_handle: AtomicU64,
     cache: Mutex<HashMap<(u64, u64), DirNames>>,
+    /// Serialises the read-modify-write of stream attributes.
+    stream_lock: Mutex<()>,
 }
 
 #[derive(Debug)]
@@ -97,6 +100,9 @@ struct LocalHandle {
     path: Mutex<PathBuf>,
     read: bool,
     write: bool,
+    /// The stored name of the stream this handle has open (`obj` is then
+    /// the base file); `None` for the file itself. Renames update it.
+    stream: Option<Mutex<String>>,
 }
 
 #[derive(Debug)]
@@ -150,6 +156,7 @@ impl LocalFs {
                 handles: Mutex::new(HashMap::new()),
                 next_handle: AtomicU64::new(1),
                 cache: Mutex::new(HashMap::new()),
+                stream_lock: Mutex::new(()),
             }),
         })
     }
@@ -216,6 +223,7 @@ impl Inner {
                     path,
                     read: how.read,
                     write: how.write,
+                    stream: None,
                 },
                 action,
             ));
@@ -231,6 +239,7 @@ impl Inner {
             path,
             read: how.read,
             write: how.write,
+            stream: None,
         };
         let info = self.handle_info(&h)?;
         if (how.write || truncate) && info.attributes.contains(DosAttributes::READONLY) {
@@ -264,6 +273,7 @@ impl Inner {
             path: Mutex::new(rel),
             read: how.read,
             write: how.write,
+            stream: None,
         })
     }
 

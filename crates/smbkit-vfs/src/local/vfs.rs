@@ -62,7 +62,11 @@ impl Vfs for LocalFs {
 
     async fn read_at(&self, handle: Handle, offset: u64, len: usize) -> Result<Bytes, VfsError> {
         let h = self.handle(handle)?;
-        self.run(move |_| {
+        self.run(move |inner| {
+            if let Some(s) = &h.stream {
+                let stored = lock(s).clone();
+                return inner.stream_read(&h, &stored, offset, len);
+            }
             let Obj::File(f) = &h.obj else {
                 return Err(VfsError::IsADirectory);
             };
@@ -97,7 +101,11 @@ impl Vfs for LocalFs {
             .ok_or(VfsError::InvalidParameter("write past the largest offset"))?;
         // spawn_blocking needs owned data: one copy.
         let data = data.to_vec();
-        self.run(move |_| {
+        self.run(move |inner| {
+            if let Some(s) = &h.stream {
+                let stored = lock(s).clone();
+                return inner.stream_write(&h, &stored, offset, &data);
+            }
             let Obj::File(f) = &h.obj else {
                 return Err(VfsError::IsADirectory);
             };
@@ -127,7 +135,11 @@ impl Vfs for LocalFs {
 
     async fn set_len(&self, handle: Handle, len: u64) -> Result<(), VfsError> {
         let h = self.handle(handle)?;
-        self.run(move |_| {
+        self.run(move |inner| {
+            if let Some(s) = &h.stream {
+                let stored = lock(s).clone();
+                return inner.stream_set_len(&h, &stored, len);
+            }
             let Obj::File(f) = &h.obj else {
                 return Err(VfsError::IsADirectory);
             };
@@ -141,7 +153,63 @@ impl Vfs for LocalFs {
 
     async fn info(&self, handle: Handle) -> Result<FileInfo, VfsError> {
         let h = self.handle(handle)?;
-        self.run(move |inner| inner.handle_info(&h)).await
+        self.run(move |inner| match &h.stream {
+            Some(s) => {
+                let stored = lock(s).clone();
+                inner.stream_info(&h, &stored)
+            }
+            None => inner.handle_info(&h),
+        })
+        .await
+    }
+
+    async fn open_stream(
+        &self,
+        path: &SmbPath,
+        stream: &str,
+        how: OpenHow,
+    ) -> Result<Opened, VfsError> {
+        let path = path.clone();
+        let stream = stream.to_owned();
+        self.run(move |inner| {
+            let (h, action) = inner.open_stream(&path, &stream, how)?;
+            let stored = h
+                .stream
+                .as_ref()
+                .map(|s| lock(s).clone())
+                .unwrap_or_default();
+            let info = inner.stream_info(&h, &stored)?;
+            Ok(Opened {
+                handle: inner.add_handle(h),
+                action,
+                info,
+            })
+        })
+        .await
+    }
+
+    async fn streams(&self, handle: Handle) -> Result<Vec<(String, u64)>, VfsError> {
+        let h = self.handle(handle)?;
+        self.run(move |inner| inner.list_streams(&h)).await
+    }
+
+    async fn remove_stream(&self, path: &SmbPath, stream: &str) -> Result<(), VfsError> {
+        let path = path.clone();
+        let stream = stream.to_owned();
+        self.run(move |inner| inner.remove_stream(&path, &stream))
+            .await
+    }
+
+    async fn rename_stream(
+        &self,
+        handle: Handle,
+        new: &str,
+        replace: bool,
+    ) -> Result<(), VfsError> {
+        let h = self.handle(handle)?;
+        let new = new.to_owned();
+        self.run(move |inner| inner.rename_stream(&h, &new, replace))
+            .await
     }
 
     async fn stat(&self, path: &SmbPath) -> Result<FileInfo, VfsError> {

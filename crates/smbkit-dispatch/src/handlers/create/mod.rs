@@ -11,11 +11,14 @@
 mod mxac;
 mod qfid;
 mod secd;
+mod stream;
+
+pub(crate) use stream::remove_by_name;
 
 use std::sync::{Arc, Mutex};
 
 use smbkit_state::{Contention, FileKey, Owner, StateError};
-use smbkit_vfs::{Disposition, DosAttributes, FileInfo, OpenAction, OpenHow, OpenKind, SmbPath};
+use smbkit_vfs::{Disposition, DosAttributes, FileInfo, OpenAction, OpenHow, OpenKind, StreamPath};
 use smbkit_wire::create::{
     CreateContext, CreateRequest, CreateResponse, access as acc, create_action, disposition,
     impersonation, options,
@@ -74,19 +77,14 @@ fn vfs_disposition(value: u32) -> Result<Disposition, NtStatus> {
     })
 }
 
-/// The path of a CREATE name (MS-SMB2 3.3.5.9): relative to the share, no
-/// leading separator; the default data stream suffix `::$DATA` is dropped;
-/// other stream names are not found (no alternate data streams), which
-/// makes macOS fall back to AppleDouble files.
-pub(crate) fn parse_name(name: &str) -> Result<SmbPath, NtStatus> {
+/// The path and stream of a CREATE name (MS-SMB2 3.3.5.9, MS-FSCC
+/// 2.1.5.1): relative to the share, no leading separator; `file::$DATA`
+/// is the file, `file:stream[:$DATA]` a named stream ([`stream`]).
+pub(crate) fn parse_name(name: &str) -> Result<StreamPath, NtStatus> {
     if name.starts_with('\\') {
         return Err(NtStatus::INVALID_PARAMETER);
     }
-    let name = name.strip_suffix("::$DATA").unwrap_or(name);
-    if name.contains(':') {
-        return Err(NtStatus::OBJECT_NAME_NOT_FOUND);
-    }
-    SmbPath::parse(name).map_err(|_| NtStatus::OBJECT_NAME_INVALID)
+    StreamPath::parse(name).map_err(|_| NtStatus::OBJECT_NAME_INVALID)
 }
 
 fn state_status(e: StateError) -> NtStatus {
@@ -189,10 +187,20 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         .ok_or(NtStatus::BAD_NETWORK_NAME)?;
     validate(&req)?;
     let name = req.name_string().map_err(|e| malformed(&e))?;
-    let path = parse_name(&name)?;
+    let parsed = parse_name(&name)?;
+    let path = parsed.path;
     let mut disp = vfs_disposition(req.create_disposition)?;
     let opts = req.create_options;
-    let kind = if opts & options::DIRECTORY_FILE != 0 {
+    if let Some(stream) = parsed.stream {
+        return stream::open(server, call, &req, tree, share_index, path, stream, disp).await;
+    }
+    if parsed.explicit && opts & options::DIRECTORY_FILE != 0 {
+        // `dir::$DATA` names a data stream, never a directory.
+        return Err(NtStatus::NOT_A_DIRECTORY);
+    }
+    let kind = if parsed.explicit {
+        OpenKind::NonDirectory
+    } else if opts & options::DIRECTORY_FILE != 0 {
         OpenKind::Directory
     } else if opts & options::NON_DIRECTORY_FILE != 0 {
         OpenKind::NonDirectory

@@ -1,5 +1,7 @@
 //! `MemFs`: the [`Vfs`] contract in memory, for dispatch tests.
 
+mod streams;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
@@ -79,6 +81,8 @@ struct Node {
     reserved: u64,
     /// Open handles.
     opens: u64,
+    /// Named streams: stored name and bytes.
+    streams: Vec<(String, Vec<u8>)>,
 }
 
 #[derive(Debug)]
@@ -94,6 +98,8 @@ struct MemHandle {
     path: Vec<String>,
     read: bool,
     write: bool,
+    /// The stored name of the open stream; `None` for the file itself.
+    stream: Option<String>,
 }
 
 const ROOT: u64 = 1;
@@ -126,6 +132,7 @@ impl Node {
             eas: Vec::new(),
             reserved: 0,
             opens: 0,
+            streams: Vec::new(),
         }
     }
 
@@ -404,6 +411,7 @@ impl Vfs for MemFs {
             path: names,
             read: how.read,
             write: how.write,
+            stream: None,
         })?;
         let info = st.node(id)?.info(id);
         Ok(Opened {
@@ -416,6 +424,9 @@ impl Vfs for MemFs {
     async fn read_at(&self, handle: Handle, offset: u64, len: usize) -> Result<Bytes, VfsError> {
         let st = self.lock();
         let h = st.handle(handle)?;
+        if let Some(stream) = &h.stream {
+            return st.stream_read(&h, stream, offset, len);
+        }
         let node = st.node(h.node)?;
         let Kind::File(data) = &node.kind else {
             return Err(VfsError::IsADirectory);
@@ -437,6 +448,9 @@ impl Vfs for MemFs {
         let capacity = self.opts.capacity;
         let mut st = self.lock();
         let h = st.writable_file(handle)?;
+        if let Some(stream) = &h.stream {
+            return st.stream_write(&h, stream, offset, data);
+        }
         let end = u64::try_from(data.len())
             .ok()
             .and_then(|n| offset.checked_add(n))
@@ -470,6 +484,9 @@ impl Vfs for MemFs {
         let capacity = self.opts.capacity;
         let mut st = self.lock();
         let h = st.writable_file(handle)?;
+        if let Some(stream) = &h.stream {
+            return st.stream_set_len(&h, stream, len);
+        }
         st.check_capacity(st.node(h.node)?.len(), len, capacity)?;
         let new_len = usize::try_from(len).map_err(|_| VfsError::DiskFull)?;
         let node = st.node_mut(h.node)?;
@@ -483,7 +500,12 @@ impl Vfs for MemFs {
     async fn info(&self, handle: Handle) -> Result<FileInfo, VfsError> {
         let st = self.lock();
         let h = st.handle(handle)?;
-        Ok(st.node(h.node)?.info(h.node))
+        let mut info = st.node(h.node)?.info(h.node);
+        if let Some(stream) = &h.stream {
+            info.size = st.stream_len(&h, stream)?;
+            info.allocation_size = info.size.div_ceil(BLOCK).saturating_mul(BLOCK);
+        }
+        Ok(info)
     }
 
     async fn stat(&self, path: &SmbPath) -> Result<FileInfo, VfsError> {
@@ -724,6 +746,36 @@ impl Vfs for MemFs {
     }
 
     /// MemFs keeps no holes: the range below the end of file is zeroed.
+    async fn open_stream(
+        &self,
+        path: &SmbPath,
+        stream: &str,
+        how: OpenHow,
+    ) -> Result<Opened, VfsError> {
+        let ci = self.opts.case_insensitive;
+        self.lock().open_stream(path, stream, how, ci)
+    }
+
+    async fn streams(&self, handle: Handle) -> Result<Vec<(String, u64)>, VfsError> {
+        let st = self.lock();
+        let h = st.handle(handle)?;
+        st.list_streams(&h)
+    }
+
+    async fn remove_stream(&self, path: &SmbPath, stream: &str) -> Result<(), VfsError> {
+        let ci = self.opts.case_insensitive;
+        self.lock().remove_stream(path, stream, ci)
+    }
+
+    async fn rename_stream(
+        &self,
+        handle: Handle,
+        new: &str,
+        replace: bool,
+    ) -> Result<(), VfsError> {
+        self.lock().rename_stream(handle.0, new, replace)
+    }
+
     async fn punch_hole(&self, handle: Handle, offset: u64, len: u64) -> Result<(), VfsError> {
         let mut st = self.lock();
         let h = st.writable_file(handle)?;
