@@ -248,9 +248,10 @@ pub trait Vfs: Send + Sync + 'static {
     /// (id, times, attributes) with the stream's size; metadata calls
     /// (times, attributes, security, EAs) act on the base file.
     ///
+    /// Directories have streams too (the handle's `is_dir` is false).
+    ///
     /// Errors: as [`open`](Vfs::open), and [`VfsError::NotADirectory`]
-    /// for a directory kind, [`VfsError::IsADirectory`] when the base is a
-    /// directory. The default: [`VfsError::NotSupported`].
+    /// for a directory kind. The default: [`VfsError::NotSupported`].
     fn open_stream(
         &self,
         path: &SmbPath,
@@ -262,8 +263,8 @@ pub trait Vfs: Send + Sync + 'static {
     }
 
     /// The named streams of the handle's file (of its base file for a
-    /// stream handle) with their sizes, in name order; empty for a
-    /// directory. The default: no named streams.
+    /// stream handle) with their sizes, in name order. The default: no
+    /// named streams.
     fn streams(
         &self,
         handle: Handle,

@@ -277,9 +277,8 @@ async fn rename<V: Vfs>(
         return Err(NtStatus::INVALID_PARAMETER);
     }
     let name = info.name_string().map_err(|e| malformed(&e))?;
-    if name.starts_with(':') || name.contains(':') {
-        // Renaming streams: there are no alternate data streams.
-        return Err(NtStatus::NOT_SUPPORTED);
+    if name.contains(':') || super::create::stream_of(server, open).is_some() {
+        return super::create::rename_stream(server, open, &name, info.replace_if_exists).await;
     }
     let target = SmbPath::parse(&name).map_err(|_| NtStatus::OBJECT_NAME_INVALID)?;
     if target.is_root() {

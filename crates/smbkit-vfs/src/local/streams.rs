@@ -13,7 +13,7 @@ use rustix::fs::XattrFlags;
 use rustix::io::Errno;
 
 use super::names::Found;
-use super::{Inner, LocalHandle, Obj};
+use super::{Inner, LocalHandle};
 use crate::mem::fold;
 use crate::types::{Disposition, DosAttributes, FileInfo, OpenAction, OpenHow, OpenKind};
 use crate::{MAX_STREAM_LEN, PathError, SmbPath, VfsError, validate_stream_name};
@@ -150,9 +150,6 @@ impl Inner {
                 (self.create(&parent, &name, file_how)?, OpenAction::Created)
             }
         };
-        if matches!(base.obj, Obj::Dir(_)) {
-            return Err(VfsError::IsADirectory);
-        }
         let fd = base.obj.fd();
         let (stored, action) = match self.find_stream(fd, stream)? {
             Some(stored) => {
@@ -311,6 +308,8 @@ impl Inner {
     /// stream's size.
     pub(super) fn stream_info(&self, h: &LocalHandle, stored: &str) -> Result<FileInfo, VfsError> {
         let mut info = self.handle_info(h)?;
+        // A stream of a directory is data, not a directory.
+        info.is_dir = false;
         let len = u64::try_from(self.stream_data(h.obj.fd(), stored)?.len()).unwrap_or(u64::MAX);
         info.size = len;
         info.allocation_size = len.div_ceil(STREAM_BLOCK).saturating_mul(STREAM_BLOCK);
@@ -319,9 +318,6 @@ impl Inner {
 
     /// The named streams of the handle's file with their sizes.
     pub(super) fn list_streams(&self, h: &LocalHandle) -> Result<Vec<(String, u64)>, VfsError> {
-        if matches!(h.obj, Obj::Dir(_)) {
-            return Ok(Vec::new());
-        }
         let fd = h.obj.fd();
         self.stream_names(fd)?
             .into_iter()

@@ -234,7 +234,7 @@ impl State {
     /// AccessDenied.
     fn writable_file(&self, h: Handle) -> Result<MemHandle, VfsError> {
         let handle = self.handle(h)?;
-        if self.node(handle.node)?.is_dir() {
+        if handle.stream.is_none() && self.node(handle.node)?.is_dir() {
             return Err(VfsError::IsADirectory);
         }
         if !handle.write {
@@ -502,6 +502,7 @@ impl Vfs for MemFs {
         let h = st.handle(handle)?;
         let mut info = st.node(h.node)?.info(h.node);
         if let Some(stream) = &h.stream {
+            info.is_dir = false;
             info.size = st.stream_len(&h, stream)?;
             info.allocation_size = info.size.div_ceil(BLOCK).saturating_mul(BLOCK);
         }

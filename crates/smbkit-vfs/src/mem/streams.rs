@@ -72,9 +72,6 @@ impl State {
             }
         };
         let node = self.node(id)?;
-        if node.is_dir() {
-            return Err(VfsError::IsADirectory);
-        }
         let (stored, action) = match node.stream_index(stream) {
             Some(at) => {
                 if how.disposition == Disposition::Create {
@@ -101,6 +98,7 @@ impl State {
             stream: Some(stored.clone()),
         };
         let mut info = self.node(id)?.info(id);
+        info.is_dir = false;
         info.size = self.stream_len(&h, &stored)?;
         let handle = self.new_handle(h)?;
         Ok(Opened {

@@ -13,7 +13,7 @@ mod qfid;
 mod secd;
 mod stream;
 
-pub(crate) use stream::remove_by_name;
+pub(crate) use stream::{remove_by_name, rename_stream, stream_of};
 
 use std::sync::{Arc, Mutex};
 
@@ -307,6 +307,9 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             .opens
             .check(key, wanted, shared)
             .map_err(state_status)?;
+        if wanted.delete && !info.is_dir {
+            stream::streams_allow_delete(server, share_index, info.file_id, &path)?;
+        }
         if delete_on_close && info.attributes.contains(DosAttributes::READONLY) {
             return Err(NtStatus::CANNOT_DELETE);
         }
