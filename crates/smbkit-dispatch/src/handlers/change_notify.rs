@@ -53,6 +53,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         return Err(NtStatus::NOTIFY_CLEANUP);
     }
     let limit = usize::try_from(req.output_buffer_length).unwrap_or(usize::MAX);
+    let refs_before = tree_refs(call);
     loop {
         let changed = watch.changed();
         match watch.take() {
@@ -62,13 +63,26 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             _ => {}
         }
         call.interim.go_async();
-        if call.interim.is_cancelled() {
-            return Err(NtStatus::CANCELLED);
-        }
-        if first_is_cancel(changed, call.interim.cancelled()).await {
+        if call.interim.is_cancelled() || first_is_cancel(changed, call.interim.cancelled()).await {
+            // A TREE_DISCONNECT or LOGOFF cancels the request and closes the
+            // directory: that is a cleanup, not a CANCEL (smb2.notify tdis1,
+            // logoff). The tree connect losing the session layer's reference
+            // tells the two apart, as for a waiting LOCK.
+            if server.opens.get(open.id).is_none() || tree_refs(call) < refs_before {
+                return Err(NtStatus::NOTIFY_CLEANUP);
+            }
             return Err(NtStatus::CANCELLED);
         }
     }
+}
+
+/// How many references the request's tree connect has (the session
+/// layer's tree table holds one while the tree is connected).
+fn tree_refs(call: &Call) -> usize {
+    call.request
+        .tree
+        .as_ref()
+        .map_or(0, std::sync::Arc::strong_count)
 }
 
 /// The volume number of share `index` in the notify table.
