@@ -241,6 +241,14 @@ pub trait Vfs: Send + Sync + 'static {
         async { Err(VfsError::NotSupported("hole punching")) }
     }
 
+    /// The handle's path as stored, in its on-disk case (the name a
+    /// case-insensitive open matched; renames through this handle
+    /// included). The default: [`VfsError::NotSupported`].
+    fn disk_path(&self, handle: Handle) -> impl Future<Output = Result<SmbPath, VfsError>> + Send {
+        let _ = handle;
+        async { Err(VfsError::NotSupported("stored names")) }
+    }
+
     /// Opens or creates the named data stream `stream` of the file `path`
     /// (see [`StreamPath`]); stream names compare ignoring case. A creating
     /// disposition creates a missing base file first. The handle reads,

@@ -263,6 +263,25 @@ async fn size_limit<V: Vfs>(fs: &V) {
     fs.close(s.handle).await.unwrap();
 }
 
+async fn stored_case<V: Vfs>(fs: &V) {
+    let d = fs.open(&p("Dir"), OpenHow::create_dir()).await.unwrap();
+    fs.close(d.handle).await.unwrap();
+    let f = fs
+        .open(&p("Dir\\File.Txt"), OpenHow::create_file())
+        .await
+        .unwrap();
+    fs.close(f.handle).await.unwrap();
+    let again = fs.open(&p("DIR\\file.TXT"), OpenHow::read()).await.unwrap();
+    assert_eq!(
+        fs.disk_path(again.handle).await.unwrap(),
+        p("Dir\\File.Txt")
+    );
+    fs.close(again.handle).await.unwrap();
+    let root = fs.open(&p(""), OpenHow::read()).await.unwrap();
+    assert!(fs.disk_path(root.handle).await.unwrap().is_root());
+    fs.close(root.handle).await.unwrap();
+}
+
 macro_rules! both {
     ($($case:ident),* $(,)?) => {
         mod memfs {
@@ -284,4 +303,10 @@ macro_rules! both {
     };
 }
 
-both!(create_read_write, remove_and_rename, refusals, size_limit);
+both!(
+    create_read_write,
+    remove_and_rename,
+    refusals,
+    size_limit,
+    stored_case
+);

@@ -326,11 +326,13 @@ impl<V: Vfs> FileServer<V> {
         Ok(open)
     }
 
-    /// The current path of an open (renames included).
+    /// The current path of an open (renames included); the base file's
+    /// for a stream open.
     pub(crate) fn path_of(&self, open: &OpenRef) -> SmbPath {
         self.opens
             .name(open.file)
-            .and_then(|n| SmbPath::parse(&n).ok())
+            .and_then(|n| smbkit_vfs::StreamPath::parse(&n).ok())
+            .map(|p| p.path)
             .unwrap_or_default()
     }
 

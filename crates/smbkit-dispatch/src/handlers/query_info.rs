@@ -238,8 +238,15 @@ async fn file_class<V: Vfs>(
     let info = server.info(open).await?;
     let delete_pending = server.opens.delete_pending(open.file);
     // FileNameInformation: the path from the share root, with a leading
-    // backslash (MS-FSCC 2.4.28).
-    let full_name = || string_to_utf16le(&format!("\\{}", server.path_of(open)));
+    // backslash (MS-FSCC 2.4.28), in its on-disk case; `file:stream` for
+    // a stream open.
+    let open_name = || {
+        server
+            .opens
+            .name(open.file)
+            .unwrap_or_else(|| server.path_of(open).to_string())
+    };
+    let full_name = || string_to_utf16le(&format!("\\{}", open_name()));
     match c {
         class::FILE_BASIC_INFORMATION => class_answer(&basic(&info), limit),
         class::FILE_STANDARD_INFORMATION => class_answer(&standard(&info, delete_pending), limit),
@@ -380,7 +387,7 @@ async fn file_class<V: Vfs>(
             if dialect != Dialect::Smb311 {
                 return Err(NtStatus::NOT_SUPPORTED);
             }
-            let name = string_to_utf16le(&server.path_of(open).to_string());
+            let name = string_to_utf16le(&open_name());
             class_answer(&FileNormalizedNameInformation { file_name: &name }, limit)
         }
         class::FILE_ID_INFORMATION => {

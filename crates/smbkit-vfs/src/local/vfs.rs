@@ -163,6 +163,20 @@ impl Vfs for LocalFs {
         .await
     }
 
+    async fn disk_path(&self, handle: Handle) -> Result<SmbPath, VfsError> {
+        let h = self.handle(handle)?;
+        let rel = lock(&h.path).clone();
+        let names = rel
+            .components()
+            .map(|c| {
+                c.as_os_str()
+                    .to_str()
+                    .ok_or(VfsError::Internal("non-UTF-8 name"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SmbPath::parse(&names.join("\\"))?)
+    }
+
     async fn open_stream(
         &self,
         path: &SmbPath,

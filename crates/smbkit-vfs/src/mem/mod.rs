@@ -747,6 +747,11 @@ impl Vfs for MemFs {
     }
 
     /// MemFs keeps no holes: the range below the end of file is zeroed.
+    async fn disk_path(&self, handle: Handle) -> Result<SmbPath, VfsError> {
+        let h = self.lock().handle(handle)?;
+        Ok(SmbPath::parse(&h.path.join("\\"))?)
+    }
+
     async fn open_stream(
         &self,
         path: &SmbPath,

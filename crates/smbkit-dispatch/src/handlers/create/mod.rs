@@ -408,10 +408,17 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         enumeration: Mutex::new(None),
         pipe: None,
     };
+    // The table keeps the name in its on-disk case, which
+    // FileNameInformation and FileNormalizedNameInformation report.
+    let stored_name = share
+        .vfs
+        .disk_path(opened.handle)
+        .await
+        .unwrap_or_else(|_| path.clone());
     let open = match server.opens.insert(
         owner,
         key,
-        &path.to_string(),
+        &stored_name.to_string(),
         wanted,
         shared,
         delete_on_close,

@@ -262,7 +262,13 @@ pub(super) async fn open<V: Vfs>(
         enumeration: Mutex::new(None),
         pipe: None,
     };
-    let name = format!("{path}:{stream}");
+    // The base file's name in its on-disk case, the stream as asked.
+    let base = share
+        .vfs
+        .disk_path(opened.handle)
+        .await
+        .unwrap_or_else(|_| path.clone());
+    let name = format!("{base}:{stream}");
     let open = match server.opens.insert(
         owner,
         stream_key(share_index, info.file_id, &stream),
