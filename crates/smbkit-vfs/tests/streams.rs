@@ -101,6 +101,11 @@ async fn create_read_write<V: Vfs>(fs: &V) {
     );
     fs.close(second.handle).await.unwrap();
     fs.close(file.handle).await.unwrap();
+
+    // Overwriting the file drops its named streams.
+    let over = fs.open(&p("f"), how(Disposition::Overwrite)).await.unwrap();
+    assert!(fs.streams(over.handle).await.unwrap().is_empty());
+    fs.close(over.handle).await.unwrap();
 }
 
 async fn remove_and_rename<V: Vfs>(fs: &V) {

@@ -247,6 +247,10 @@ impl Inner {
         }
         if let (true, Obj::File(f)) = (truncate, &h.obj) {
             f.set_len(0)?;
+            // Overwriting or superseding a file drops its named streams.
+            for stream in self.stream_names(f.as_fd())? {
+                self.drop_stream(f.as_fd(), &stream)?;
+            }
         }
         Ok((h, action))
     }

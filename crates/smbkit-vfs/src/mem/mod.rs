@@ -381,6 +381,7 @@ impl Vfs for MemFs {
                     let node = st.node_mut(id)?;
                     node.kind = Kind::File(Vec::new());
                     node.reserved = 0;
+                    node.streams.clear();
                     node.touch();
                 } else if how.write && node.readonly() {
                     return Err(VfsError::AccessDenied);
@@ -591,6 +592,11 @@ impl Vfs for MemFs {
                 .unwrap_or_default(),
             None => chain.as_slice(),
         };
+        // An existing target without replace is a collision before
+        // anything else, as on LocalFs (also below the moved directory).
+        if target.is_some_and(|t| t != h.node) && !replace {
+            return Err(VfsError::Exists);
+        }
         if ancestors.contains(&h.node) {
             return Err(VfsError::InvalidParameter(
                 "cannot move a directory into itself",
