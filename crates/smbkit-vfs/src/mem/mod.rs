@@ -616,6 +616,11 @@ impl Vfs for MemFs {
                 if st.node(t)?.is_dir() {
                     return Err(VfsError::AccessDenied);
                 }
+                if st.node(h.node)?.is_dir() {
+                    // A directory does not replace a file (as rename(2)
+                    // answers LocalFs: ENOTDIR).
+                    return Err(VfsError::NotADirectory);
+                }
                 let target_name = new_names.last().cloned().unwrap_or_default();
                 st.children_mut(new_parent)?.remove(&target_name);
                 st.node_mut(t)?.linked = false;
