@@ -141,6 +141,13 @@ impl Connection {
             if index.saturating_add(1) < count {
                 smbkit_wire::header::chain_next(&mut out, start)
                     .map_err(|e| Disconnect::new(format!("internal: chaining: {e}")))?;
+            } else if count > 1 {
+                // The last response of a compound is padded to 8 bytes too,
+                // as Windows and Samba do (smbtorture
+                // smb2.compound.compound-padding checks the READ body size).
+                while !out.len().saturating_sub(start).is_multiple_of(8) {
+                    out.push(0);
+                }
             }
             let Some(message) = out.get_mut(start..) else {
                 return Err(Disconnect::new("internal: response buffer"));

@@ -296,3 +296,30 @@ fn related_after_an_unknown_session_is_invalid_parameter() {
         ]
     );
 }
+
+/// Every response of a compound is 8-byte aligned, the last one too
+/// (smbtorture smb2.compound.compound-padding); a lone response is not
+/// padded.
+#[test]
+fn the_last_response_of_a_compound_is_padded() {
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let echo = echo_body();
+    let (frame, _) = compound(
+        &mut c,
+        &[(Command::ECHO, false, &echo), (Command::ECHO, true, &echo)],
+        0,
+    );
+    let out = c.exchange(frame).unwrap().unwrap();
+    let (_, replies) = c.open(out);
+    assert_eq!(replies.len(), 2);
+    for r in &replies {
+        assert_eq!(
+            r.bytes.len(),
+            72,
+            "64-byte header + 4-byte ECHO, padded to 8"
+        );
+        c.verify(r);
+    }
+    let (_, lone) = c.request(Command::ECHO, 0, &echo).unwrap();
+    assert_eq!(lone.bytes.len(), 68);
+}
