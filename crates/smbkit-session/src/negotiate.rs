@@ -162,7 +162,9 @@ impl Connection {
         let encryption_on = config.encryption != EncryptionPolicy::Disabled;
         let mut server_caps = 0;
         if chosen >= Dialect::Smb210 {
-            server_caps |= capabilities::LARGE_MTU;
+            // Leases are granted from 2.1 on (smbkit-dispatch's RqLs);
+            // directory leases are not, so DIRECTORY_LEASING stays off.
+            server_caps |= capabilities::LARGE_MTU | capabilities::LEASING;
         }
         let mut cipher = None;
         let mut signing = SigningAlgorithm::AesCmac;

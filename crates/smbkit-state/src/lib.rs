@@ -3,12 +3,14 @@
 #![warn(missing_docs)]
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+mod lease;
 mod locks;
 mod notify;
 mod oplock;
 mod share;
 mod table;
 
+pub use lease::{LeaseBreak, LeaseError, LeaseGrant, LeaseKey, LeaseState};
 pub use locks::{Io, LockError, LockRange, LockSpec, LockTable, MAX_LOCKS_PER_FILE, Waiter};
 pub use notify::{Change, MAX_PENDING_CHANGES, NotifyTable, Pending, Watch, WatchSpec};
 pub use oplock::{

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::lease::{self, LeaseBreak, LeaseContention, LeaseEntry, LeaseKey};
 use crate::table::{FileKey, OpenId, Owner};
 
 /// How long a break waits for its acknowledgment before the server
@@ -48,8 +49,11 @@ pub enum Contention {
         truncate: bool,
         /// The share-mode check of the new open fails against the current
         /// opens (exclusive oplocks are then not broken, batch ones are,
-        /// since their holder may close the handle it kept).
+        /// since their holder may close the handle it kept; leases lose
+        /// handle caching).
         sharing_violation: bool,
+        /// The lease key of the new open: that lease never breaks for it.
+        lease: Option<LeaseKey>,
     },
     /// A write, a byte-range lock, or a change of the end of file or
     /// allocation, through open `by`: every level II oplock breaks to none
@@ -107,6 +111,8 @@ pub enum Outcome {
     Proceed {
         /// Notifications to send (no acknowledgment expected).
         breaks: Vec<Break>,
+        /// Lease break notifications to send (no acknowledgment expected).
+        lease_breaks: Vec<LeaseBreak>,
     },
     /// Wait until the breaks in progress complete (an acknowledgment, a
     /// close, or `deadline`), then contend again. `breaks` lists the
@@ -114,6 +120,8 @@ pub enum Outcome {
     Wait {
         /// Notifications to send now.
         breaks: Vec<Break>,
+        /// Lease break notifications to send now.
+        lease_breaks: Vec<LeaseBreak>,
         /// When the earliest outstanding break times out.
         deadline: Instant,
         /// Wakes when a break of the file completes.
@@ -138,16 +146,25 @@ struct Breaking {
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Holder {
+pub(crate) struct Holder {
     open: OpenId,
     owner: Owner,
     level: OplockLevel,
     breaking: Option<Breaking>,
 }
 
+impl Holder {
+    /// Holds (or is breaking from) exclusive or batch.
+    pub(crate) fn exclusive(&self) -> bool {
+        self.level > OplockLevel::LevelII || self.breaking.is_some()
+    }
+}
+
+/// The oplocks and leases of one file.
 #[derive(Debug)]
-struct FileOplocks {
-    holders: Vec<Holder>,
+pub(crate) struct FileOplocks {
+    pub(crate) holders: Vec<Holder>,
+    pub(crate) leases: Vec<LeaseEntry>,
     /// Counts the completed breaks of this file; contenders wait on it.
     completed: watch::Sender<u64>,
 }
@@ -156,13 +173,14 @@ impl Default for FileOplocks {
     fn default() -> Self {
         FileOplocks {
             holders: Vec::new(),
+            leases: Vec::new(),
             completed: watch::Sender::new(0),
         }
     }
 }
 
 impl FileOplocks {
-    fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.completed.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
@@ -207,11 +225,11 @@ impl OplockTable {
         self.timeout
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<FileKey, FileOplocks>> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, HashMap<FileKey, FileOplocks>> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn lock_opens(&self) -> MutexGuard<'_, HashMap<OpenId, FileKey>> {
+    pub(crate) fn lock_opens(&self) -> MutexGuard<'_, HashMap<OpenId, FileKey>> {
         self.opens.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -233,10 +251,8 @@ impl OplockTable {
         }
         let mut files = self.lock();
         let state = files.entry(file).or_default();
-        let exclusive_held = state
-            .holders
-            .iter()
-            .any(|h| h.level > OplockLevel::LevelII || h.breaking.is_some());
+        let exclusive_held = state.holders.iter().any(Holder::exclusive)
+            || state.leases.iter().any(LeaseEntry::exclusive);
         let level = if exclusive_held {
             OplockLevel::None
         } else if others == 0 {
@@ -245,7 +261,7 @@ impl OplockTable {
             OplockLevel::LevelII
         };
         if level == OplockLevel::None {
-            if state.holders.is_empty() {
+            if state.holders.is_empty() && state.leases.is_empty() {
                 files.remove(&file);
             }
             return level;
@@ -292,7 +308,10 @@ impl OplockTable {
     pub fn contend(&self, file: FileKey, what: Contention, now: Instant) -> Outcome {
         let mut files = self.lock();
         let Some(state) = files.get_mut(&file) else {
-            return Outcome::Proceed { breaks: Vec::new() };
+            return Outcome::Proceed {
+                breaks: Vec::new(),
+                lease_breaks: Vec::new(),
+            };
         };
         expire_file(state, now);
         let mut breaks = Vec::new();
@@ -357,6 +376,32 @@ impl OplockTable {
                 h.level = to;
             }
         }
+        let (lease_what, except) = match what {
+            Contention::Open {
+                stat,
+                truncate,
+                sharing_violation,
+                lease,
+            } => (
+                LeaseContention::Open {
+                    stat,
+                    truncate,
+                    sharing_violation,
+                },
+                lease,
+            ),
+            Contention::Write { by } => (LeaseContention::Write, lease::key_of(state, by)),
+            Contention::Namespace { by } => (LeaseContention::Namespace, lease::key_of(state, by)),
+        };
+        let mut lease_breaks = Vec::new();
+        lease::contend(
+            state,
+            lease_what,
+            except,
+            new_deadline,
+            &mut lease_breaks,
+            &mut deadline,
+        );
         let wait = BreakWait {
             rx: state.completed.subscribe(),
         };
@@ -368,10 +413,14 @@ impl OplockTable {
         match deadline {
             Some(deadline) => Outcome::Wait {
                 breaks,
+                lease_breaks,
                 deadline,
                 wait,
             },
-            None => Outcome::Proceed { breaks },
+            None => Outcome::Proceed {
+                breaks,
+                lease_breaks,
+            },
         }
     }
 
@@ -416,8 +465,9 @@ impl OplockTable {
         let mut files = self.lock();
         if let Some(state) = files.get_mut(&file) {
             state.holders.retain(|h| h.open != open);
+            lease::release(state, open);
             state.wake();
-            if state.holders.is_empty() {
+            if state.holders.is_empty() && state.leases.is_empty() {
                 files.remove(&file);
             }
         }
@@ -445,9 +495,10 @@ impl OplockTable {
     fn forget_released(&self) {
         let files = self.lock();
         self.lock_opens().retain(|open, file| {
-            files
-                .get(file)
-                .is_some_and(|s| s.holders.iter().any(|h| h.open == *open))
+            files.get(file).is_some_and(|s| {
+                s.holders.iter().any(|h| h.open == *open)
+                    || s.leases.iter().any(|l| l.has_open(*open))
+            })
         });
     }
 }
@@ -464,6 +515,7 @@ fn expire_file(state: &mut FileOplocks, now: Instant) -> usize {
             expired = expired.saturating_add(1);
         }
     }
+    expired = expired.saturating_add(lease::expire(state, now));
     if expired > 0 {
         state.wake();
     }
@@ -476,7 +528,7 @@ fn drop_empty(state: &mut FileOplocks) -> bool {
     state
         .holders
         .retain(|h| h.level != OplockLevel::None || h.breaking.is_some());
-    state.holders.is_empty()
+    state.holders.is_empty() && state.leases.is_empty()
 }
 
 #[cfg(test)]

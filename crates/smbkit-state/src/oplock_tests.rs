@@ -23,6 +23,7 @@ const OPEN: Contention = Contention::Open {
     stat: false,
     truncate: false,
     sharing_violation: false,
+    lease: None,
 };
 
 fn table() -> OplockTable {
@@ -63,6 +64,7 @@ async fn a_second_open_breaks_batch_to_level_ii_and_waits_for_the_ack() {
         breaks,
         deadline,
         mut wait,
+        ..
     } = t.contend(FILE, OPEN, now)
     else {
         panic!("the batch oplock must break");
@@ -89,7 +91,9 @@ async fn a_second_open_breaks_batch_to_level_ii_and_waits_for_the_ack() {
     tokio::time::timeout(Duration::from_secs(1), wait.changed())
         .await
         .expect("the ack wakes the waiter");
-    assert!(matches!(t.contend(FILE, OPEN, now), Outcome::Proceed { breaks } if breaks.is_empty()));
+    assert!(
+        matches!(t.contend(FILE, OPEN, now), Outcome::Proceed { breaks, .. } if breaks.is_empty())
+    );
     assert_eq!(t.level(id(1)), OplockLevel::LevelII);
     // A second acknowledgment has no break to acknowledge.
     assert_eq!(
@@ -132,6 +136,7 @@ fn acknowledging_above_the_break_level_leaves_the_break_level() {
         stat: false,
         truncate: true,
         sharing_violation: false,
+        lease: None,
     };
     let Outcome::Wait { breaks, .. } = t.contend(FILE, truncate, now) else {
         panic!("must break");
@@ -157,8 +162,11 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
         stat: true,
         truncate: false,
         sharing_violation: false,
+        lease: None,
     };
-    assert!(matches!(t.contend(FILE, stat, now), Outcome::Proceed { breaks } if breaks.is_empty()));
+    assert!(
+        matches!(t.contend(FILE, stat, now), Outcome::Proceed { breaks, .. } if breaks.is_empty())
+    );
     // A stat open that overwrites does break (smb2.oplock.batch13).
     let other = FileKey {
         volume: 0,
@@ -169,6 +177,7 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
         stat: true,
         truncate: true,
         sharing_violation: false,
+        lease: None,
     };
     assert!(matches!(
         t.contend(other, stat_truncate, now),
@@ -178,9 +187,10 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
         stat: false,
         truncate: false,
         sharing_violation: true,
+        lease: None,
     };
     assert!(
-        matches!(t.contend(FILE, violating, now), Outcome::Proceed { breaks } if breaks.is_empty())
+        matches!(t.contend(FILE, violating, now), Outcome::Proceed { breaks, .. } if breaks.is_empty())
     );
     assert_eq!(t.level(id(1)), OplockLevel::Exclusive);
     // A batch oplock breaks even then: its holder may close.
@@ -198,7 +208,8 @@ fn writes_break_level_ii_to_none_without_waiting() {
     let now = Instant::now();
     t.grant(FILE, id(1), owner(1), OplockLevel::LevelII, false, 1);
     t.grant(FILE, id(2), owner(2), OplockLevel::LevelII, false, 1);
-    let Outcome::Proceed { breaks } = t.contend(FILE, Contention::Write { by: id(2) }, now) else {
+    let Outcome::Proceed { breaks, .. } = t.contend(FILE, Contention::Write { by: id(2) }, now)
+    else {
         panic!("level II breaks need no ack");
     };
     let none = |n| Break {
@@ -216,7 +227,9 @@ fn writes_break_level_ii_to_none_without_waiting() {
     assert_eq!(t.level(id(2)), OplockLevel::None);
     // A truncating open breaks level II the same way; a plain open does not.
     t.grant(FILE, id(3), owner(1), OplockLevel::LevelII, false, 1);
-    assert!(matches!(t.contend(FILE, OPEN, now), Outcome::Proceed { breaks } if breaks.is_empty()));
+    assert!(
+        matches!(t.contend(FILE, OPEN, now), Outcome::Proceed { breaks, .. } if breaks.is_empty())
+    );
     assert_eq!(t.level(id(3)), OplockLevel::LevelII);
 }
 
@@ -251,7 +264,7 @@ fn renames_break_batch_of_other_opens_only() {
     t.grant(FILE, id(1), owner(1), OplockLevel::Batch, false, 0);
     assert!(matches!(
         t.contend(FILE, Contention::Namespace { by: id(1) }, now),
-        Outcome::Proceed { breaks } if breaks.is_empty()
+        Outcome::Proceed { breaks, .. } if breaks.is_empty()
     ));
     assert!(matches!(
         t.contend(FILE, Contention::Namespace { by: id(9) }, now),
@@ -265,7 +278,7 @@ fn a_writer_keeps_its_own_batch_oplock() {
     t.grant(FILE, id(1), owner(1), OplockLevel::Batch, false, 0);
     assert!(matches!(
         t.contend(FILE, Contention::Write { by: id(1) }, Instant::now()),
-        Outcome::Proceed { breaks } if breaks.is_empty()
+        Outcome::Proceed { breaks, .. } if breaks.is_empty()
     ));
     assert_eq!(t.level(id(1)), OplockLevel::Batch);
     assert!(!t.breaking(id(1)));

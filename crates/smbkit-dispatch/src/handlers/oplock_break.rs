@@ -12,10 +12,15 @@ use core::task::Poll;
 use std::time::Instant;
 
 use bytes::Bytes;
-use smbkit_state::{AckError, Break, Contention, FileKey, OpenId, OplockLevel, Outcome};
+use smbkit_state::{
+    AckError, Break, Contention, FileKey, LeaseBreak, LeaseError, LeaseState, OpenId, OplockLevel,
+    Outcome,
+};
 use smbkit_vfs::Vfs;
 use smbkit_wire::create::oplock_level;
-use smbkit_wire::oplock_break::{BreakMessage, OplockBreak};
+use smbkit_wire::oplock_break::{
+    BreakMessage, LEASE_BREAK_ACK_REQUIRED, LeaseBreakAck, LeaseBreakNotification, OplockBreak,
+};
 use smbkit_wire::{Command, FileId, NtStatus, Pdu};
 
 use super::{Answer, encode_failed, malformed};
@@ -96,6 +101,43 @@ enum Woke {
 /// STATUS_INVALID_OPLOCK_PROTOCOL (MS-ERREF 2.3.1).
 const INVALID_OPLOCK_PROTOCOL: NtStatus = NtStatus(0xC000_00E3);
 
+/// Queues the lease break notifications (MS-SMB2 2.2.23.2) on the
+/// connection of an open of each lease (sealed when its session seals).
+pub(crate) fn send_lease_breaks<V: Vfs>(server: &FileServer<V>, breaks: &[LeaseBreak]) {
+    for b in breaks {
+        let body = LeaseBreakNotification {
+            new_epoch: b.epoch,
+            flags: if b.ack_required {
+                LEASE_BREAK_ACK_REQUIRED
+            } else {
+                0
+            },
+            lease_key: b.key,
+            current_lease_state: b.from.0,
+            new_lease_state: b.to.0,
+            ..LeaseBreakNotification::default()
+        }
+        .encode_body_to_vec();
+        let body = match body {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(error = %e, "encoding a lease break failed");
+                continue;
+            }
+        };
+        let notification = Notification {
+            session_id: b.owner.session,
+            command: Command::OPLOCK_BREAK,
+            body: Bytes::from(body),
+            encrypt: false,
+        };
+        tracing::debug!(from = b.from.0, to = b.to.0, "lease break");
+        if let Err(e) = server.notifier.send(b.owner.connection, notification) {
+            tracing::debug!(error = %e, "lease break not queued");
+        }
+    }
+}
+
 /// Contends for `file` with `what` until no break is outstanding: sends the
 /// breaks, goes async while a holder must acknowledge, and waits for the
 /// acknowledgment, the holder's close, or the break timeout.
@@ -113,16 +155,22 @@ pub(crate) async fn contend<V: Vfs>(
 ) -> Result<(), NtStatus> {
     loop {
         match server.oplocks.contend(file, what(), Instant::now()) {
-            Outcome::Proceed { breaks } => {
+            Outcome::Proceed {
+                breaks,
+                lease_breaks,
+            } => {
                 send_breaks(server, &breaks);
+                send_lease_breaks(server, &lease_breaks);
                 return Ok(());
             }
             Outcome::Wait {
                 breaks,
+                lease_breaks,
                 deadline,
                 mut wait,
             } => {
                 send_breaks(server, &breaks);
+                send_lease_breaks(server, &lease_breaks);
                 call.interim.go_async();
                 let mut changed = pin!(wait.changed());
                 let mut sleep = pin!(tokio::time::sleep_until(deadline.into()));
@@ -156,10 +204,7 @@ pub(crate) async fn contend<V: Vfs>(
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     match BreakMessage::decode(&call.request.message).map_err(|e| malformed(&e))? {
         BreakMessage::Oplock(ack) => acknowledge_oplock(server, call, ack),
-        BreakMessage::LeaseAck(_) => {
-            // No lease is ever granted, so none is breaking.
-            Err(NtStatus::OBJECT_NAME_NOT_FOUND)
-        }
+        BreakMessage::LeaseAck(ack) => acknowledge_lease(server, call, ack),
         BreakMessage::LeaseNotification(_) => Err(NtStatus::INVALID_PARAMETER),
     }
 }
@@ -187,6 +232,28 @@ fn acknowledge_oplock<V: Vfs>(server: &FileServer<V>, call: &Call, ack: OplockBr
     let body = OplockBreak {
         oplock_level: to_wire(level),
         file_id: ack.file_id,
+    }
+    .encode_body_to_vec()
+    .map_err(|e| encode_failed(&e))?;
+    Ok(Response::new(NtStatus::SUCCESS, body))
+}
+
+/// MS-SMB2 3.3.5.22.2: the lease break acknowledgment.
+fn acknowledge_lease<V: Vfs>(server: &FileServer<V>, call: &Call, ack: LeaseBreakAck) -> Answer {
+    let state = server
+        .oplocks
+        .acknowledge_lease(call.connection, &ack.lease_key, LeaseState(ack.lease_state))
+        .map_err(|e| match e {
+            LeaseError::NotFound => NtStatus::OBJECT_NAME_NOT_FOUND,
+            LeaseError::NotBreaking => NtStatus::UNSUCCESSFUL,
+            LeaseError::NotAccepted => NtStatus::REQUEST_NOT_ACCEPTED,
+            _ => NtStatus::INVALID_PARAMETER,
+        })?;
+    let body = LeaseBreakAck {
+        flags: 0,
+        lease_key: ack.lease_key,
+        lease_state: state.0,
+        lease_duration: 0,
     }
     .encode_body_to_vec()
     .map_err(|e| encode_failed(&e))?;

@@ -27,7 +27,9 @@ fn negotiates_each_dialect() {
             security_mode::SIGNING_ENABLED | security_mode::SIGNING_REQUIRED
         );
         assert_eq!(resp.capabilities & capabilities::DFS, 0);
-        assert_eq!(resp.capabilities & capabilities::LEASING, 0);
+        let leasing = resp.capabilities & capabilities::LEASING != 0;
+        assert_eq!(leasing, d >= 0x0210, "leases from 2.1 on");
+        assert_eq!(resp.capabilities & capabilities::DIRECTORY_LEASING, 0);
         assert_eq!(resp.capabilities & capabilities::MULTI_CHANNEL, 0);
         let large = resp.capabilities & capabilities::LARGE_MTU != 0;
         assert_eq!(large, d >= 0x0210);

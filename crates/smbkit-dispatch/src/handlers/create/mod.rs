@@ -2,14 +2,16 @@
 //!
 //! Name rules, dispositions, kind options, access and share checks are
 //! here; each create context the server answers has its own module
-//! ([`mxac`], [`qfid`], [`secd`]; `AlSi` reserves space, `ExtA` sets
-//! extended attributes). Every other context (durable handles DHnQ/DH2Q,
-//! leases RqLs, AAPL, …) is ignored: no durable handle and no lease is
+//! ([`mxac`], [`qfid`], [`secd`], [`rqls`] for leases; `AlSi` reserves
+//! space, `ExtA` sets extended attributes). Oplocks and leases are granted
+//! and broken through [`super::oplock_break`]. Every other context
+//! (durable handles DHnQ/DH2Q, AAPL, …) is ignored: no durable handle is
 //! granted, and nothing is echoed, which is what a client must expect from
 //! a server that grants none (MS-SMB2 3.3.5.9).
 
 mod mxac;
 mod qfid;
+mod rqls;
 mod secd;
 mod stream;
 
@@ -21,7 +23,7 @@ use smbkit_state::{Contention, FileKey, Owner, StateError};
 use smbkit_vfs::{Disposition, DosAttributes, FileInfo, OpenAction, OpenHow, OpenKind, StreamPath};
 use smbkit_wire::create::{
     CreateContext, CreateRequest, CreateResponse, access as acc, create_action, disposition,
-    impersonation, options,
+    impersonation, oplock_level, options,
 };
 use smbkit_wire::{FileId, NtStatus, Pdu};
 
@@ -223,7 +225,24 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         .map(|c| super::ea::parse(&c.data))
         .transpose()?;
     let alloc = allocation_size(&req.contexts)?;
+    let lease = rqls::requested(&req, call.request.session.dialect)?;
+    let lease_key = lease.as_ref().map(|l| rqls::parts(l).0);
     let existing = share.vfs.stat(&path).await.ok();
+    if let Some(k) = &lease_key
+        && let Some(leased) = server.oplocks.lease_file(call.connection, k)
+    {
+        // A lease key names one file (MS-SMB2 3.3.5.9.8).
+        let same = existing.as_ref().is_some_and(|i| {
+            leased
+                == FileKey {
+                    volume: share_index as u64,
+                    file: i.file_id,
+                }
+        });
+        if !same {
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
+    }
     if existing.is_some() && disp == Disposition::Create {
         return Err(NtStatus::OBJECT_NAME_COLLISION);
     }
@@ -301,6 +320,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             stat,
             truncate,
             sharing_violation: server.opens.check(key, wanted, shared).is_err(),
+            lease: lease_key,
         })
         .await?;
         server
@@ -434,14 +454,36 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         persistent: open.id.persistent,
         volatile: open.id.volatile,
     };
-    let oplock = server.oplocks.grant(
-        key,
-        open.id,
-        owner,
-        super::oplock_break::from_wire(req.requested_oplock_level),
-        info.is_dir,
-        server.opens.opens_of(key).saturating_sub(1),
-    );
+    let others = server.opens.opens_of(key).saturating_sub(1);
+    let mut lease_context = None;
+    let oplock = match lease.as_ref().filter(|_| !info.is_dir) {
+        Some(l) => {
+            let (k, state, v2, epoch) = rqls::parts(l);
+            match server
+                .oplocks
+                .grant_lease(key, open.id, owner, k, state, v2, epoch, others)
+            {
+                Ok(grant) => {
+                    lease_context = Some(rqls::answer(l, grant));
+                    oplock_level::LEASE
+                }
+                Err(_) => {
+                    // The key went to another file meanwhile.
+                    let closed = server.opens.remove(open.id);
+                    server.release(closed.into_iter().collect()).await;
+                    return Err(NtStatus::INVALID_PARAMETER);
+                }
+            }
+        }
+        None => super::oplock_break::to_wire(server.oplocks.grant(
+            key,
+            open.id,
+            owner,
+            super::oplock_break::from_wire(req.requested_oplock_level),
+            info.is_dir,
+            others,
+        )),
+    };
 
     let mut contexts = Vec::new();
     for context in &req.contexts {
@@ -451,12 +493,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             contexts.push(qfid::answer(&info, share_index));
         }
     }
+    contexts.extend(lease_context);
     tracing::debug!(%path, ?file_id, action = ?opened.action, "opened");
-    response_body(
-        super::oplock_break::to_wire(oplock),
-        opened.action,
-        &info,
-        file_id,
-        contexts,
-    )
+    response_body(oplock, opened.action, &info, file_id, contexts)
 }

@@ -1,0 +1,203 @@
+//! Lease state-machine tests, with simulated time.
+
+use std::time::Duration;
+
+use super::*;
+use crate::oplock::{Contention, OplockLevel, Outcome};
+
+const FILE: FileKey = FileKey { volume: 0, file: 3 };
+const CLIENT: u64 = 1;
+const K1: LeaseKey = [1; 16];
+const K2: LeaseKey = [2; 16];
+const RWH: LeaseState = LeaseState(7);
+const RH: LeaseState = LeaseState(3);
+const R: LeaseState = LeaseState(1);
+
+fn id(n: u64) -> OpenId {
+    OpenId {
+        persistent: n,
+        volatile: n,
+    }
+}
+
+fn owner(connection: u64) -> Owner {
+    Owner {
+        connection,
+        session: 1,
+        tree: 1,
+    }
+}
+
+fn open_by(lease: Option<LeaseKey>) -> Contention {
+    Contention::Open {
+        stat: false,
+        truncate: false,
+        sharing_violation: false,
+        lease,
+    }
+}
+
+fn table() -> OplockTable {
+    OplockTable::new(Duration::from_secs(35))
+}
+
+#[test]
+fn grantable_states() {
+    assert_eq!(LeaseState(7).grantable(), RWH);
+    assert_eq!(LeaseState(5).grantable(), LeaseState(5));
+    assert_eq!(LeaseState(2).grantable(), LeaseState::NONE, "H without R");
+    assert_eq!(LeaseState(4).grantable(), LeaseState::NONE, "W without R");
+    assert_eq!(LeaseState(0xF9).grantable(), R, "unknown bits dropped");
+}
+
+#[tokio::test]
+async fn a_second_key_breaks_write_caching_and_waits_for_the_ack() {
+    let t = table();
+    let now = Instant::now();
+    let g = t
+        .grant_lease(FILE, id(1), owner(1), K1, RWH, true, 4, 0)
+        .unwrap();
+    assert_eq!(
+        g,
+        LeaseGrant {
+            state: RWH,
+            epoch: 5,
+            breaking: false
+        }
+    );
+    // The same key never breaks itself.
+    assert!(matches!(
+        t.contend(FILE, open_by(Some(K1)), now),
+        Outcome::Proceed { breaks, lease_breaks } if breaks.is_empty() && lease_breaks.is_empty()
+    ));
+    let Outcome::Wait {
+        lease_breaks,
+        mut wait,
+        ..
+    } = t.contend(FILE, open_by(Some(K2)), now)
+    else {
+        panic!("RWH must break for another key");
+    };
+    assert_eq!(
+        lease_breaks,
+        vec![LeaseBreak {
+            key: K1,
+            owner: owner(1),
+            from: RWH,
+            to: RH,
+            epoch: 6,
+            ack_required: true,
+            v2: true,
+        }]
+    );
+    assert_eq!(
+        t.acknowledge_lease(1, &K1, RWH),
+        Err(LeaseError::NotAccepted),
+        "more than the break allows"
+    );
+    assert_eq!(t.acknowledge_lease(1, &K1, RH), Ok(RH));
+    tokio::time::timeout(Duration::from_secs(1), wait.changed())
+        .await
+        .unwrap();
+    assert_eq!(
+        t.acknowledge_lease(1, &K1, RH),
+        Err(LeaseError::NotBreaking)
+    );
+    assert_eq!(t.acknowledge_lease(1, &K2, R), Err(LeaseError::NotFound));
+    // The second key gets RH beside it, not W.
+    let g2 = t
+        .grant_lease(FILE, id(2), owner(2), K2, RWH, false, 0, 1)
+        .unwrap();
+    assert_eq!(g2.state, RH);
+    assert_eq!(g2.epoch, 0, "v1 leases have no epoch");
+}
+
+#[test]
+fn opens_under_one_key_share_and_upgrade_the_lease() {
+    let t = table();
+    let g = t
+        .grant_lease(FILE, id(1), owner(1), K1, R, true, 0, 0)
+        .unwrap();
+    assert_eq!((g.state, g.epoch), (R, 1));
+    // A later CREATE with the same key upgrades; its first open does not
+    // count against write caching.
+    let g = t
+        .grant_lease(FILE, id(2), owner(1), K1, RWH, true, 0, 1)
+        .unwrap();
+    assert_eq!((g.state, g.epoch), (RWH, 2));
+    // Never downgraded by a smaller request.
+    let g = t
+        .grant_lease(FILE, id(3), owner(1), K1, R, true, 0, 2)
+        .unwrap();
+    assert_eq!(g.state, RWH);
+    // The key belongs to this file now.
+    let other = FileKey { volume: 0, file: 4 };
+    assert_eq!(
+        t.grant_lease(other, id(4), owner(1), K1, R, true, 0, 0),
+        Err(LeaseError::OtherFile)
+    );
+    assert_eq!(t.lease_file(CLIENT, &K1), Some(FILE));
+    // The lease goes with its last open.
+    t.release(id(1));
+    t.release(id(2));
+    assert_eq!(t.lease_state(CLIENT, &K1), RWH);
+    t.release(id(3));
+    assert_eq!(t.lease_state(CLIENT, &K1), LeaseState::NONE);
+    assert_eq!(t.lease_file(CLIENT, &K1), None);
+}
+
+#[test]
+fn read_leases_break_to_none_on_write_without_ack() {
+    let t = table();
+    let now = Instant::now();
+    t.grant_lease(FILE, id(1), owner(1), K1, R, false, 0, 1)
+        .unwrap();
+    t.grant_lease(FILE, id(2), owner(2), K2, R, false, 0, 1)
+        .unwrap();
+    let Outcome::Proceed { lease_breaks, .. } =
+        t.contend(FILE, Contention::Write { by: id(2) }, now)
+    else {
+        panic!("an R break needs no ack");
+    };
+    assert_eq!(lease_breaks.len(), 1, "the writer's own lease stays");
+    assert_eq!(
+        lease_breaks.first().map(|b| (b.key, b.to, b.ack_required)),
+        Some((K1, LeaseState::NONE, false))
+    );
+    assert_eq!(t.lease_state(CLIENT, &K1), LeaseState::NONE);
+    assert_eq!(t.lease_state(2, &K2), R);
+}
+
+#[test]
+fn handle_caching_breaks_on_sharing_violation_and_times_out() {
+    let t = table();
+    let now = Instant::now();
+    t.grant_lease(FILE, id(1), owner(1), K1, RH, true, 0, 0)
+        .unwrap();
+    // A plain open that shares: RH stays.
+    assert!(matches!(
+        t.contend(FILE, open_by(None), now),
+        Outcome::Proceed { .. }
+    ));
+    let violating = Contention::Open {
+        stat: false,
+        truncate: false,
+        sharing_violation: true,
+        lease: None,
+    };
+    let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, violating, now) else {
+        panic!("H must break");
+    };
+    assert_eq!(lease_breaks.first().map(|b| b.to), Some(R));
+    // No oplock beside a breaking lease.
+    assert_eq!(
+        t.grant(FILE, id(9), owner(3), OplockLevel::Batch, false, 1),
+        OplockLevel::None
+    );
+    let later = now + Duration::from_secs(35);
+    assert!(matches!(
+        t.contend(FILE, violating, later),
+        Outcome::Proceed { .. }
+    ));
+    assert_eq!(t.lease_state(CLIENT, &K1), R);
+}
