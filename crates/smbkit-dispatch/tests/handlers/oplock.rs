@@ -201,3 +201,123 @@ async fn acknowledgment_errors() {
         .await;
     assert_eq!(created(&r).0, oplock_level::NONE);
 }
+
+fn lease_create(name: &str, key: u8, state: u32) -> Bytes {
+    use smbkit_wire::create::context::{Lease, LeaseV2};
+    let name = string_to_utf16le(name);
+    let lease = Lease::V2(LeaseV2 {
+        lease_key: [key; 16],
+        lease_state: state,
+        epoch: 9,
+        ..LeaseV2::default()
+    });
+    let req = CreateRequest {
+        requested_oplock_level: oplock_level::LEASE,
+        impersonation_level: 2,
+        desired_access: RW,
+        share_access: ALL,
+        create_disposition: disposition::OPEN_IF,
+        name: &name,
+        contexts: vec![lease.to_context()],
+        ..CreateRequest::default()
+    };
+    message(Command::CREATE, &req)
+}
+
+/// The granted lease of a CREATE response: (OplockLevel, state, epoch, flags).
+fn leased(r: &Response) -> (u8, u32, u16, u32, FileId) {
+    use smbkit_wire::create::context::{Lease, name};
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    let msg = with_header_cmd(&r.body, Command::CREATE);
+    let c = CreateResponse::decode(&msg).unwrap();
+    let ctx = c.contexts.iter().find(|c| c.is(name::LEASE)).unwrap();
+    let Lease::V2(l) = Lease::decode(&ctx.data).unwrap() else {
+        panic!("a v2 request gets a v2 answer");
+    };
+    (
+        c.oplock_level,
+        l.lease_state,
+        l.epoch,
+        l.lease_flags,
+        c.file_id,
+    )
+}
+
+#[tokio::test]
+async fn leases_are_granted_shared_by_key_and_broken_for_another_key() {
+    use smbkit_wire::oplock_break::LeaseBreakNotification;
+    let e = env();
+    let mut notes = e.d.notifier().register(e.conn);
+    let r = e.send(Command::CREATE, lease_create("l.txt", 1, 7)).await;
+    let (level, state, epoch, flags, _) = leased(&r);
+    assert_eq!(
+        (level, state, epoch, flags),
+        (oplock_level::LEASE, 7, 10, 0)
+    );
+    // The same key again: no break, the lease is shared.
+    let r = e.send(Command::CREATE, lease_create("l.txt", 1, 7)).await;
+    assert_eq!(leased(&r).1, 7);
+    assert!(notes.try_recv().is_err());
+
+    // Another key: RWH breaks to RH, the CREATE waits for the ack.
+    let request = Request {
+        header: Header {
+            command: Command::CREATE,
+            message_id: 93,
+            ..Header::default()
+        },
+        message: lease_create("l.txt", 2, 7),
+        related: false,
+        session: Arc::clone(&e.session),
+        tree: Some(Arc::clone(&e.tree)),
+    };
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let (interim, _cancel) = Interim::attached(93, tx);
+    let call = Call::new(request, e.conn).with_interim(interim);
+    let (answer, acked) = tokio::join!(e.d.call_route(call), async {
+        let n = notes.recv().await.unwrap();
+        let b = LeaseBreakNotification::decode(&with_header_cmd(&n.body, Command::OPLOCK_BREAK))
+            .unwrap();
+        assert_eq!((b.current_lease_state, b.new_lease_state), (7, 3));
+        assert_eq!(b.flags, smbkit_wire::oplock_break::LEASE_BREAK_ACK_REQUIRED);
+        assert_eq!(b.new_epoch, 11);
+        // Acknowledging more than the break allows is refused.
+        let too_much = LeaseBreakAck {
+            lease_key: [1; 16],
+            lease_state: 7,
+            ..LeaseBreakAck::default()
+        };
+        let refused = e
+            .send(
+                Command::OPLOCK_BREAK,
+                message(Command::OPLOCK_BREAK, &too_much),
+            )
+            .await;
+        assert_eq!(refused.status, NtStatus::REQUEST_NOT_ACCEPTED);
+        let ok = LeaseBreakAck {
+            lease_key: [1; 16],
+            lease_state: 3,
+            ..LeaseBreakAck::default()
+        };
+        e.send(Command::OPLOCK_BREAK, message(Command::OPLOCK_BREAK, &ok))
+            .await
+    });
+    assert_eq!(acked.status, NtStatus::SUCCESS);
+    let (_, state, _, _, _) = leased(&answer.unwrap());
+    assert_eq!(state, 3, "RH beside the other lease, no W");
+    // No break is in progress any more.
+    let again = LeaseBreakAck {
+        lease_key: [1; 16],
+        lease_state: 3,
+        ..LeaseBreakAck::default()
+    };
+    assert_eq!(
+        e.send(
+            Command::OPLOCK_BREAK,
+            message(Command::OPLOCK_BREAK, &again)
+        )
+        .await
+        .status,
+        NtStatus::UNSUCCESSFUL
+    );
+}
