@@ -142,3 +142,22 @@ async fn repeated_logon_failures_are_slowed_down() {
     still_works(&mut honest, tree).await;
     assert!(t.elapsed() < Duration::from_millis(800));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opens_per_connection_are_capped() {
+    let (addr, _stop) = start("opens", "max_opens_per_connection = 2").await;
+    let mut c = Client::signed_in(addr, USER, PASSWORD).await.unwrap();
+    let tree = c.tree_connect("data").await.unwrap();
+    let a = Client::file_id(&c.create(tree, "a.txt", 5).await.unwrap()).unwrap();
+    let _b = Client::file_id(&c.create(tree, "b.txt", 5).await.unwrap()).unwrap();
+    let r = c.create(tree, "c.txt", 5).await.unwrap();
+    assert_eq!(r.status(), NtStatus::INSUFFICIENT_RESOURCES);
+    // Another connection is not affected.
+    let mut other = Client::signed_in(addr, USER, PASSWORD).await.unwrap();
+    let other_tree = other.tree_connect("data").await.unwrap();
+    still_works(&mut other, other_tree).await;
+    // Closing one frees a slot.
+    assert_eq!(c.close(tree, a).await.unwrap().status(), NtStatus::SUCCESS);
+    let r = c.create(tree, "c.txt", 5).await.unwrap();
+    assert_eq!(r.status(), NtStatus::SUCCESS);
+}

@@ -19,5 +19,6 @@ pub use files::{DEFAULT_SERVER_NAME, FileServer, Limits, NoStorage, Share};
 pub use interim::{CancelHandle, DriverEvent, Interim};
 pub use outbound::{NOTIFICATION_QUEUE, Notification, Notifier, NotifyError};
 pub use smbkit_session::{Request, Response, SessionInfo, TreeInfo};
+pub use smbkit_state::DEFAULT_MAX_OPENS_PER_CONNECTION;
 pub use smbkit_vfs;
 pub use trace::{Trace, TraceLayer, request_span};

@@ -132,7 +132,8 @@ impl Server {
             max_transact: DEFAULT_MAX_IO,
         })
         .server_name(&netbios)
-        .network_interfaces(&listeners.iter().map(|(a, _)| *a).collect::<Vec<_>>());
+        .network_interfaces(&listeners.iter().map(|(a, _)| *a).collect::<Vec<_>>())
+        .max_opens_per_connection(config.limits.max_opens_per_connection);
         for share in &config.shares {
             let fs = LocalFs::new(share.path.clone(), LocalFsOptions::default()).map_err(|e| {
                 ServerError::Share {

@@ -18,4 +18,6 @@ pub use oplock::{
     Outcome,
 };
 pub use share::{Access, ShareMode, conflicts};
-pub use table::{Closed, FileKey, Open, OpenId, OpenTable, Owner, StateError};
+pub use table::{
+    Closed, DEFAULT_MAX_OPENS_PER_CONNECTION, FileKey, Open, OpenId, OpenTable, Owner, StateError,
+};

@@ -54,6 +54,10 @@ pub enum StateError {
     /// Every id is in use (never in practice: 2^64 ids).
     #[error("no free open id")]
     Exhausted,
+    /// The connection holds as many opens as it may
+    /// ([`OpenTable::set_max_per_connection`]).
+    #[error("too many open files on this connection")]
+    TooManyOpens,
 }
 
 /// One open: its id, owner, file, access and share mode, and the caller's
@@ -148,7 +152,14 @@ struct Inner<T> {
     opens: HashMap<OpenId, Arc<Open<T>>>,
     files: HashMap<FileKey, FileState>,
     next: u64,
+    /// Opens held by each connection.
+    per_connection: HashMap<u64, usize>,
+    /// The most opens one connection may hold.
+    max_per_connection: usize,
 }
+
+/// The default for [`OpenTable::set_max_per_connection`].
+pub const DEFAULT_MAX_OPENS_PER_CONNECTION: usize = 65_536;
 
 /// The table of open files, shared by every connection of a server.
 ///
@@ -183,8 +194,26 @@ impl<T> OpenTable<T> {
                 opens: HashMap::new(),
                 files: HashMap::new(),
                 next: 1,
+                per_connection: HashMap::new(),
+                max_per_connection: DEFAULT_MAX_OPENS_PER_CONNECTION,
             }),
         }
+    }
+
+    /// Caps the opens one connection may hold ([`insert`](Self::insert)
+    /// answers [`StateError::TooManyOpens`] beyond it).
+    pub fn set_max_per_connection(&self, max: usize) {
+        self.lock().max_per_connection = max;
+    }
+
+    /// Opens held by `connection`.
+    #[must_use]
+    pub fn opens_of_connection(&self, connection: u64) -> usize {
+        self.lock()
+            .per_connection
+            .get(&connection)
+            .copied()
+            .unwrap_or(0)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner<T>> {
@@ -225,6 +254,14 @@ impl<T> OpenTable<T> {
     ) -> Result<Arc<Open<T>>, StateError> {
         let mut inner = self.lock();
         check_locked(&inner, file, access, share)?;
+        let held = inner
+            .per_connection
+            .get(&owner.connection)
+            .copied()
+            .unwrap_or(0);
+        if held >= inner.max_per_connection {
+            return Err(StateError::TooManyOpens);
+        }
         let id = next_id(&mut inner)?;
         let open = Arc::new(Open {
             id,
@@ -238,6 +275,8 @@ impl<T> OpenTable<T> {
             data,
         });
         inner.opens.insert(id, Arc::clone(&open));
+        let held = inner.per_connection.entry(owner.connection).or_insert(0);
+        *held = held.saturating_add(1);
         let state = inner.files.entry(file).or_insert_with(|| FileState {
             opens: Vec::new(),
             delete_pending: false,
@@ -414,6 +453,12 @@ fn next_id<T>(inner: &mut Inner<T>) -> Result<OpenId, StateError> {
 
 fn remove_locked<T>(inner: &mut Inner<T>, id: OpenId) -> Option<Closed<T>> {
     let open = inner.opens.remove(&id)?;
+    if let Some(held) = inner.per_connection.get_mut(&open.owner.connection) {
+        *held = held.saturating_sub(1);
+        if *held == 0 {
+            inner.per_connection.remove(&open.owner.connection);
+        }
+    }
     let mut delete = None;
     let mut drop_file = false;
     if let Some(state) = inner.files.get_mut(&open.file) {

@@ -274,3 +274,36 @@ fn position_and_mode_are_per_open() {
     a.set_mode(0);
     assert_eq!(a.mode(), Some(0));
 }
+
+#[test]
+fn opens_per_connection_are_capped() {
+    let t = OpenTable::new();
+    t.set_max_per_connection(2);
+    let open = |owner: Owner, file: u64| {
+        t.insert(
+            owner,
+            FileKey { volume: 0, file },
+            "f",
+            Access::NONE,
+            share(true, true, true),
+            false,
+            (),
+        )
+    };
+    let a = open(OWNER, 1).unwrap();
+    let _b = open(OWNER, 2).unwrap();
+    assert_eq!(open(OWNER, 3).unwrap_err(), StateError::TooManyOpens);
+    assert_eq!(t.opens_of_connection(OWNER.connection), 2);
+    // Another connection has its own allowance.
+    let other = Owner {
+        connection: 2,
+        ..OWNER
+    };
+    open(other, 3).unwrap();
+    // A close frees a slot.
+    t.remove(a.id).unwrap();
+    open(OWNER, 3).unwrap();
+    // Closing a connection's opens resets its count.
+    assert_eq!(t.close_connection(OWNER.connection).len(), 2);
+    assert_eq!(t.opens_of_connection(OWNER.connection), 0);
+}

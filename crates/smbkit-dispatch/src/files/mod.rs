@@ -227,6 +227,15 @@ impl<V: Vfs> FileServer<V> {
         self
     }
 
+    /// Caps the files one connection may hold open; one more CREATE
+    /// answers STATUS_INSUFFICIENT_RESOURCES (default
+    /// [`smbkit_state::DEFAULT_MAX_OPENS_PER_CONNECTION`]).
+    #[must_use]
+    pub fn max_opens_per_connection(self, max: usize) -> FileServer<V> {
+        self.opens.set_max_per_connection(max);
+        self
+    }
+
     /// The listening addresses set by [`network_interfaces`](Self::network_interfaces).
     #[must_use]
     pub fn interfaces(&self) -> &[SocketAddr] {

@@ -22,6 +22,8 @@ pub struct LimitsSection {
     pub max_sessions_per_connection: Option<usize>,
     /// Tree connects per session.
     pub max_trees_per_session: Option<usize>,
+    /// Open files per connection.
+    pub max_opens_per_connection: Option<usize>,
     /// Messages per compound chain.
     pub max_compound: Option<usize>,
     /// Bytes of a SESSION_SETUP security buffer.
@@ -44,6 +46,8 @@ pub struct LimitsConfig {
     pub session: smbkit_session::Limits,
     /// Credits one client may hold (default 8192).
     pub max_credits: u16,
+    /// Open files one connection may hold (default 65,536).
+    pub max_opens_per_connection: usize,
     /// Failed logons from one address answered at once (default 5); each
     /// further one within ten minutes waits 1 s, 2 s, 4 s, … up to
     /// `max_logon_delay`.
@@ -59,6 +63,7 @@ impl Default for LimitsConfig {
             unauthenticated_timeout: Duration::from_secs(30),
             session: smbkit_session::Limits::default(),
             max_credits: smbkit_session::credits::DEFAULT_MAX_CREDITS,
+            max_opens_per_connection: smbkit_dispatch::DEFAULT_MAX_OPENS_PER_CONNECTION,
             logon_failures_before_delay: 5,
             max_logon_delay: Duration::from_secs(30),
         }
@@ -118,6 +123,11 @@ pub(super) fn check(section: Option<&LimitsSection>) -> Result<LimitsConfig, Con
             )?,
         },
         max_credits: positive("limits.max_credits", s.max_credits, d.max_credits)?,
+        max_opens_per_connection: positive(
+            "limits.max_opens_per_connection",
+            s.max_opens_per_connection,
+            d.max_opens_per_connection,
+        )?,
         logon_failures_before_delay: s
             .logon_failures_before_delay
             .unwrap_or(d.logon_failures_before_delay),
