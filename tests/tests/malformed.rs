@@ -253,45 +253,31 @@ async fn bad_bodies_get_invalid_parameter() {
     let (mut c, tree) = h.signed_in().await;
     let good = Client::create_body("x.txt", 0x0012_019F, 7, 5, 0).unwrap();
 
-    // StructureSize 56 instead of 57.
-    let mut body = good.clone();
-    body[0] = 56;
-    assert_eq!(
-        status_of(&mut c, Command::CREATE, tree, &body).await,
-        NtStatus::INVALID_PARAMETER,
-        "CREATE with a wrong StructureSize"
-    );
-    // NameOffset/NameLength pointing past the end of the message.
-    let mut body = good.clone();
-    body[44..46].copy_from_slice(&0x4000u16.to_le_bytes());
-    assert_eq!(
-        status_of(&mut c, Command::CREATE, tree, &body).await,
-        NtStatus::INVALID_PARAMETER,
-        "CREATE name outside the message"
-    );
-    // NameOffset into the header.
-    let mut body = good.clone();
-    body[44..46].copy_from_slice(&8u16.to_le_bytes());
-    assert_eq!(
-        status_of(&mut c, Command::CREATE, tree, &body).await,
-        NtStatus::INVALID_PARAMETER,
-        "CREATE name inside the header"
-    );
-    // CreateContextsOffset/Length beyond the message.
-    let mut body = good.clone();
-    body[48..52].copy_from_slice(&0x80u32.to_le_bytes());
-    body[52..56].copy_from_slice(&0x1000u32.to_le_bytes());
-    assert_eq!(
-        status_of(&mut c, Command::CREATE, tree, &body).await,
-        NtStatus::INVALID_PARAMETER,
-        "CREATE contexts outside the message"
-    );
-    // A body cut to a few bytes.
-    assert_eq!(
-        status_of(&mut c, Command::CREATE, tree, &good[..8]).await,
-        NtStatus::INVALID_PARAMETER,
-        "truncated CREATE"
-    );
+    // Each CREATE body spoilt one way; all must be INVALID_PARAMETER.
+    let patch = |at: usize, bytes: &[u8]| {
+        let mut body = good.clone();
+        body[at..at + bytes.len()].copy_from_slice(bytes);
+        body
+    };
+    let mut contexts_outside = patch(48, &0x80u32.to_le_bytes());
+    contexts_outside[52..56].copy_from_slice(&0x1000u32.to_le_bytes());
+    let spoilt = [
+        ("a wrong StructureSize (56)", patch(0, &[56])),
+        (
+            "a name past the message",
+            patch(44, &0x4000u16.to_le_bytes()),
+        ),
+        ("a name inside the header", patch(44, &8u16.to_le_bytes())),
+        ("create contexts past the message", contexts_outside),
+        ("a body cut to 8 bytes", good[..8].to_vec()),
+    ];
+    for (what, body) in spoilt {
+        assert_eq!(
+            status_of(&mut c, Command::CREATE, tree, &body).await,
+            NtStatus::INVALID_PARAMETER,
+            "CREATE with {what}"
+        );
+    }
 
     // A file to aim READ/WRITE/QUERY_INFO at.
     let created = c.create(tree, "target.bin", 5).await.unwrap();
@@ -401,58 +387,44 @@ async fn bad_transform_headers_close_the_connection() {
     c.send_frame(&t).await.unwrap();
     assert_closed(&mut c, "transform before NEGOTIATE").await;
 
-    // A sealed request for a session this connection does not have.
-    let (mut c, tree) = h.signed_in().await;
-    let mid = c.mid();
-    let m = message(
-        &header(Command::ECHO, mid, c.session_id, tree),
-        &[4, 0, 0, 0],
-    );
-    c.seal = true;
-    let mut frame = c.finish(m.clone()).unwrap();
-    frame[44..52].copy_from_slice(&0x0bad_0bad_u64.to_le_bytes());
-    c.send_frame(&frame).await.unwrap();
-    assert_closed(&mut c, "transform for an unknown session").await;
-
-    // A tampered tag.
-    let (mut c, tree) = h.signed_in().await;
-    c.seal = true;
-    let mid = c.mid();
-    let m = message(
-        &header(Command::ECHO, mid, c.session_id, tree),
-        &[4, 0, 0, 0],
-    );
-    let mut frame = c.finish(m).unwrap();
-    frame[4] ^= 0x01;
-    c.send_frame(&frame).await.unwrap();
-    assert_closed(&mut c, "tampered tag").await;
-
-    // A tampered ciphertext.
-    let (mut c, tree) = h.signed_in().await;
-    c.seal = true;
-    let mid = c.mid();
-    let m = message(
-        &header(Command::ECHO, mid, c.session_id, tree),
-        &[4, 0, 0, 0],
-    );
-    let mut frame = c.finish(m).unwrap();
-    let last = frame.len() - 1;
-    frame[last] ^= 0x80;
-    c.send_frame(&frame).await.unwrap();
-    assert_closed(&mut c, "tampered ciphertext").await;
-
-    // OriginalMessageSize far larger than what follows.
-    let (mut c, tree) = h.signed_in().await;
-    c.seal = true;
-    let mid = c.mid();
-    let m = message(
-        &header(Command::ECHO, mid, c.session_id, tree),
-        &[4, 0, 0, 0],
-    );
-    let mut frame = c.finish(m).unwrap();
-    frame[36..40].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
-    c.send_frame(&frame).await.unwrap();
-    assert_closed(&mut c, "huge OriginalMessageSize").await;
+    // Sealed ECHOs spoilt one way each, on fresh signed-in connections:
+    // (what, byte offset in the frame, XOR mask or replacement).
+    enum Spoil {
+        Xor(usize, u8),
+        Put(usize, Vec<u8>),
+    }
+    let last = |f: &[u8]| f.len() - 1;
+    let cases = [
+        (
+            "transform for an unknown session",
+            Spoil::Put(44, 0x0bad_0bad_u64.to_le_bytes().to_vec()),
+        ),
+        ("tampered tag", Spoil::Xor(4, 0x01)),
+        ("tampered ciphertext", Spoil::Xor(usize::MAX, 0x80)),
+        (
+            "huge OriginalMessageSize",
+            Spoil::Put(36, 0xFFFF_FFF0u32.to_le_bytes().to_vec()),
+        ),
+    ];
+    for (what, spoil) in cases {
+        let (mut c, tree) = h.signed_in().await;
+        c.seal = true;
+        let mid = c.mid();
+        let m = message(
+            &header(Command::ECHO, mid, c.session_id, tree),
+            &[4, 0, 0, 0],
+        );
+        let mut frame = c.finish(m).unwrap();
+        match spoil {
+            Spoil::Xor(at, mask) => {
+                let at = if at == usize::MAX { last(&frame) } else { at };
+                frame[at] ^= mask;
+            }
+            Spoil::Put(at, bytes) => frame[at..at + bytes.len()].copy_from_slice(&bytes),
+        }
+        c.send_frame(&frame).await.unwrap();
+        assert_closed(&mut c, what).await;
+    }
     h.finish().await;
 }
 
