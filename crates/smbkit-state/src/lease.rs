@@ -341,17 +341,17 @@ impl OplockTable {
                     granted = granted.without(LeaseState::HANDLE);
                 }
                 let epoch = if v2 { epoch.wrapping_add(1) } else { 0 };
-                if granted != LeaseState::NONE {
-                    state.leases.push(LeaseEntry {
-                        client,
-                        key,
-                        state: granted,
-                        epoch,
-                        v2,
-                        breaking: None,
-                        opens: vec![(open, owner)],
-                    });
-                }
+                // Kept even when nothing is granted: the opens under the
+                // key are the lease's, not others (smb2.lease.upgrade2).
+                state.leases.push(LeaseEntry {
+                    client,
+                    key,
+                    state: granted,
+                    epoch,
+                    v2,
+                    breaking: None,
+                    opens: vec![(open, owner)],
+                });
                 LeaseGrant {
                     state: granted,
                     epoch,
@@ -364,9 +364,7 @@ impl OplockTable {
             files.remove(&file);
         }
         drop(files);
-        if grant.state != LeaseState::NONE {
-            self.lock_opens().insert(open, file);
-        }
+        self.lock_opens().insert(open, file);
         Ok(grant)
     }
 

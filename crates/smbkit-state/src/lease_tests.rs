@@ -201,3 +201,27 @@ fn handle_caching_breaks_on_sharing_violation_and_times_out() {
     ));
     assert_eq!(t.lease_state(CLIENT, &K1), R);
 }
+
+#[test]
+fn upgrade_to_write_caching_under_the_same_key() {
+    let t = table();
+    let g = t
+        .grant_lease(FILE, id(1), owner(1), K1, R, false, 0, 0)
+        .unwrap();
+    assert_eq!(g.state, R);
+    let g = t
+        .grant_lease(FILE, id(2), owner(1), K1, LeaseState(5), false, 0, 1)
+        .unwrap();
+    assert_eq!(g.state, LeaseState(5));
+    // A lease granted nothing still owns its opens: a later upgrade under
+    // the key may take W.
+    let other = FileKey { volume: 0, file: 5 };
+    let g = t
+        .grant_lease(other, id(3), owner(1), K2, LeaseState::NONE, false, 0, 0)
+        .unwrap();
+    assert_eq!(g.state, LeaseState::NONE);
+    let g = t
+        .grant_lease(other, id(4), owner(1), K2, RWH, false, 0, 1)
+        .unwrap();
+    assert_eq!(g.state, RWH);
+}
