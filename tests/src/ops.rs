@@ -19,16 +19,21 @@ fn fail(what: impl Into<String>) -> io::Error {
     io::Error::other(what.into())
 }
 
-/// Where a workload signs in.
-#[derive(Debug, Clone)]
+/// Where a workload signs in (also the `--addr --user --password --share`
+/// options of the `smbkit-load` and `smbkit-soak` binaries).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Account {
     /// Server address.
+    #[arg(long)]
     pub addr: SocketAddr,
     /// Account name.
+    #[arg(long)]
     pub user: String,
     /// Password.
+    #[arg(long)]
     pub password: String,
     /// Share name.
+    #[arg(long)]
     pub share: String,
 }
 

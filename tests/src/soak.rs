@@ -9,7 +9,6 @@
 //! fail; what the server does to hostile connections is counted only.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -17,6 +16,7 @@ use std::time::{Duration, Instant};
 use smbkit_wire::{Command, NtStatus};
 
 use crate::client::{Client, header, message};
+use crate::ops::Account;
 
 /// What a soak run did.
 #[derive(Debug, Default)]
@@ -27,27 +27,6 @@ pub struct Counters {
     pub honest_failed: AtomicU64,
     /// Hostile actions sent.
     pub hostile: AtomicU64,
-}
-
-/// The server and account a soak runs against.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// Server address.
-    pub addr: SocketAddr,
-    /// Account name.
-    pub user: String,
-    /// Password.
-    pub password: String,
-    /// Share name.
-    pub share: String,
-}
-
-impl Target {
-    async fn sign_in(&self) -> io::Result<(Client, u32)> {
-        let mut c = Client::signed_in(self.addr, &self.user, &self.password).await?;
-        let tree = c.tree_connect(&self.share).await?;
-        Ok((c, tree))
-    }
 }
 
 /// FILE_DELETE_ON_CLOSE.
@@ -64,7 +43,7 @@ const CREATE: u32 = 2;
 /// # Errors
 /// The first honest failure.
 pub async fn run(
-    target: Target,
+    target: Account,
     honest: usize,
     hostile: usize,
     duration: Duration,
@@ -95,7 +74,7 @@ pub async fn run(
 }
 
 async fn honest_loop(
-    target: &Target,
+    target: &Account,
     id: usize,
     deadline: Instant,
     counters: &Counters,
@@ -105,7 +84,7 @@ async fn honest_loop(
         .collect();
     let mut cycle = 0u64;
     while Instant::now() < deadline {
-        let (mut c, tree) = target.sign_in().await?;
+        let (mut c, tree) = target.connect().await?;
         // A connection lives for 50 cycles, then is dropped with a file open.
         for _ in 0..50 {
             if Instant::now() >= deadline {
@@ -148,7 +127,7 @@ async fn honest_cycle(c: &mut Client, tree: u32, name: &str, payload: &[u8]) -> 
     Ok(())
 }
 
-async fn hostile_loop(target: &Target, id: usize, deadline: Instant, counters: &Counters) {
+async fn hostile_loop(target: &Account, id: usize, deadline: Instant, counters: &Counters) {
     let mut n = id;
     while Instant::now() < deadline {
         n = n.wrapping_add(1);
@@ -158,7 +137,7 @@ async fn hostile_loop(target: &Target, id: usize, deadline: Instant, counters: &
     }
 }
 
-async fn hostile_once(target: &Target, n: usize) -> io::Result<()> {
+async fn hostile_once(target: &Account, n: usize) -> io::Result<()> {
     let addr = target.addr;
     match n % 6 {
         0 => {
@@ -178,7 +157,7 @@ async fn hostile_once(target: &Target, n: usize) -> io::Result<()> {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         2 => {
-            let (mut c, tree) = target.sign_in().await?;
+            let (mut c, tree) = target.connect().await?;
             c.seal = true;
             let mid = c.mid();
             let m = message(
@@ -193,7 +172,7 @@ async fn hostile_once(target: &Target, n: usize) -> io::Result<()> {
             let _ = c.is_closed(Duration::from_secs(2)).await;
         }
         3 => {
-            let (mut c, tree) = target.sign_in().await?;
+            let (mut c, tree) = target.connect().await?;
             let mut body = Client::create_body("x", ACCESS, 7, CREATE, 0)?;
             if let Some(b) = body.get_mut(44..46) {
                 b.copy_from_slice(&0xF000u16.to_le_bytes());
@@ -201,7 +180,7 @@ async fn hostile_once(target: &Target, n: usize) -> io::Result<()> {
             let _ = c.call(Command::CREATE, tree, &body).await?;
         }
         4 => {
-            let (mut c, tree) = target.sign_in().await?;
+            let (mut c, tree) = target.connect().await?;
             let mid = c.mid();
             let m = message(
                 &header(Command::ECHO, mid, c.session_id, tree),
@@ -214,7 +193,7 @@ async fn hostile_once(target: &Target, n: usize) -> io::Result<()> {
         }
         _ => {
             // Sign in, open files without closing them, vanish.
-            let (mut c, tree) = target.sign_in().await?;
+            let (mut c, tree) = target.connect().await?;
             for i in 0..8 {
                 let body = Client::create_body(
                     &format!("hostile-{n}-{i}.bin"),

@@ -15,7 +15,6 @@
 //! - `hold`: `--connections` idle signed-in connections and `--handles`
 //!   open files, held for `--seconds`; prints `ready` once all are open.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -51,18 +50,9 @@ enum CipherArg {
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Server address.
-    #[arg(long)]
-    addr: SocketAddr,
-    /// Account name.
-    #[arg(long)]
-    user: String,
-    /// Password.
-    #[arg(long)]
-    password: String,
-    /// Share name.
-    #[arg(long)]
-    share: String,
+    /// Where to sign in.
+    #[command(flatten)]
+    account: Account,
     /// File name on the share (created by `write`, read by `read`).
     #[arg(long, default_value = "load.bin")]
     file: String,
@@ -123,16 +113,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: &Args) -> std::io::Result<String> {
-    let account = Account {
-        addr: args.addr,
-        user: args.user.clone(),
-        password: args.password.clone(),
-        share: args.share.clone(),
-    };
+    let account = &args.account;
     match args.op {
         Op::Read | Op::Write => {}
         Op::Files => {
-            let r = small_files(&account, "smallfiles", args.files, args.connections).await?;
+            let r = small_files(account, "smallfiles", args.files, args.connections).await?;
             return Ok(format!(
                 "files={} create_s={:.6} stat_s={:.6} list_s={:.6} listed={} delete_s={:.6}",
                 r.files,
@@ -144,7 +129,7 @@ async fn run(args: &Args) -> std::io::Result<String> {
             ));
         }
         Op::Connect => {
-            let (took, failed) = connect_rate(&account, args.count, args.connections).await?;
+            let (took, failed) = connect_rate(account, args.count, args.connections).await?;
             return Ok(format!(
                 "count={} seconds={:.6} failed={failed}",
                 args.count,
@@ -153,7 +138,7 @@ async fn run(args: &Args) -> std::io::Result<String> {
         }
         Op::Random => {
             let r = random_reads(
-                &account,
+                account,
                 &args.file,
                 args.size_mib.saturating_mul(1 << 20),
                 args.io_kib.saturating_mul(1024),
@@ -171,7 +156,7 @@ async fn run(args: &Args) -> std::io::Result<String> {
         }
         Op::Hold => {
             hold(
-                &account,
+                account,
                 args.connections,
                 args.handles,
                 Duration::from_secs(args.seconds),
@@ -184,7 +169,7 @@ async fn run(args: &Args) -> std::io::Result<String> {
             return Ok("done".to_owned());
         }
     }
-    let mut client = Client::connect(args.addr).await?;
+    let mut client = Client::connect(account.addr).await?;
     if let Some(cipher) = args.encrypt {
         client.ciphers = vec![match cipher {
             CipherArg::Aes128Gcm => algorithm::AES128_GCM,
@@ -197,12 +182,12 @@ async fn run(args: &Args) -> std::io::Result<String> {
     if r.status().is_error() {
         return Err(std::io::Error::other(format!("negotiate: {}", r.status())));
     }
-    let r = client.login(&args.user, &args.password).await?;
+    let r = client.login(&account.user, &account.password).await?;
     if r.status().is_error() {
         return Err(std::io::Error::other(format!("login: {}", r.status())));
     }
     client.seal = args.encrypt.is_some();
-    let tree = client.tree_connect(&args.share).await?;
+    let tree = client.tree_connect(&account.share).await?;
     // OVERWRITE_IF (5) for a write run, OPEN (1) for a read run.
     let disposition = match args.op {
         Op::Write => 5,

@@ -3,31 +3,22 @@
 //! every 10 s and a final `honest_ok=… honest_failed=… hostile=…` line;
 //! exits non-zero if any honest operation failed.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use clap::Parser;
-use smbkit_tests::soak::{Counters, Target, run};
+use smbkit_tests::ops::Account;
+use smbkit_tests::soak::{Counters, run};
 
 /// Honest and hostile SMB clients against one server.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Server address.
-    #[arg(long)]
-    addr: SocketAddr,
-    /// Account name.
-    #[arg(long)]
-    user: String,
-    /// Password.
-    #[arg(long)]
-    password: String,
-    /// Share name.
-    #[arg(long)]
-    share: String,
+    /// Where to sign in.
+    #[command(flatten)]
+    account: Account,
     /// How long, in seconds.
     #[arg(long, default_value_t = 60)]
     seconds: u64,
@@ -68,12 +59,7 @@ fn main() -> ExitCode {
                 }
             })
         };
-        let target = Target {
-            addr: args.addr,
-            user: args.user.clone(),
-            password: args.password.clone(),
-            share: args.share.clone(),
-        };
+        let target = args.account.clone();
         let r = run(
             target,
             args.honest,
