@@ -582,6 +582,26 @@ mod cases {
         assert_eq!(v.fs_name, "NTFS");
         assert_eq!(fs.volume().await.unwrap().serial, v.serial);
     }
+    /// Two OPEN_IF creates of one new name racing each other: both open
+    /// it, exactly one creates it (smbtorture smb2.create.mkdir-dup).
+    pub async fn racing_open_if<V: Vfs>(fs: &V) {
+        for kind in [OpenHow::create_file(), OpenHow::create_dir()] {
+            for i in 0..100 {
+                let name = p(&format!("race{i}-{}", kind.kind == OpenKind::Directory));
+                let how = kind.with_disposition(Disposition::OpenIf);
+                let (a, b) = tokio::join!(fs.open(&name, how), fs.open(&name, how));
+                let (a, b) = (a.unwrap(), b.unwrap());
+                let created = [a.action, b.action]
+                    .iter()
+                    .filter(|&&x| x == OpenAction::Created)
+                    .count();
+                assert_eq!(created, 1, "{name:?}: {:?} {:?}", a.action, b.action);
+                assert_eq!(a.info.file_id, b.info.file_id);
+                fs.close(a.handle).await.unwrap();
+                fs.close(b.handle).await.unwrap();
+            }
+        }
+    }
 }
 
 macro_rules! suite {
@@ -626,4 +646,5 @@ suite!(
     handles,
     lengths_and_gaps,
     volume,
+    racing_open_if,
 );

@@ -47,7 +47,16 @@ impl Vfs for LocalFs {
                     if matches!(how.disposition, Disposition::Open | Disposition::Overwrite) {
                         return Err(VfsError::NotFound);
                     }
-                    (inner.create(&parent, &name, how)?, OpenAction::Created)
+                    match inner.create(&parent, &name, how) {
+                        Ok(h) => (h, OpenAction::Created),
+                        // Another open created the name since we looked:
+                        // the dispositions that accept an existing object
+                        // open it, as if it had been there all along.
+                        Err(VfsError::Exists) if how.disposition != Disposition::Create => {
+                            inner.open_existing(&parent.join(&name), how)?
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
             };
             let info = inner.handle_info(&h)?;
