@@ -4,15 +4,15 @@
 //! not stop the connection from reading the next one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use core::convert::Infallible;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Parser;
 use smbkit_auth::client::NtlmInitiator;
 use smbkit_dispatch::{Call, Response};
-use smbkit_server::{Cli, Server, ServerConfig};
+use smbkit_server::{Server, ServerConfig};
 use smbkit_session::{Dialect, SigningPolicy};
 use smbkit_wire::negotiate::{NegotiateRequest, dialect, security_mode};
 use smbkit_wire::session_setup::{SessionSetupRequest, SessionSetupResponse};
@@ -22,27 +22,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, oneshot};
 
+use common::{TestServer, config_from, spawn, unique_dir};
+
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-fn share_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbkit-async-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn config() -> ServerConfig {
-    let share = format!("public={}", share_dir().display());
-    let cli = Cli::try_parse_from([
-        "smbkitd",
-        "--listen",
-        "127.0.0.1:0",
-        "--share",
-        &share,
-        "--user",
-        "alice:secret",
-    ])
-    .unwrap();
-    let mut config = ServerConfig::load(&cli).unwrap();
+    let share = format!("public={}", unique_dir("async").display());
+    let mut config = config_from(&["--share", &share, "--user", "alice:secret"]);
     // SMB 2.1 without signing keeps the test client small.
     config.max_dialect = Dialect::Smb210;
     config.signing = SigningPolicy::Enabled;
@@ -79,7 +65,7 @@ impl Rendezvous {
     }
 }
 
-async fn start() -> (std::net::SocketAddr, oneshot::Sender<()>) {
+async fn start() -> TestServer {
     let rendezvous = Rendezvous::default();
     let server = Server::bind_with(config(), move |routes| {
         routes
@@ -93,12 +79,7 @@ async fn start() -> (std::net::SocketAddr, oneshot::Sender<()>) {
     })
     .await
     .unwrap();
-    let addr = server.local_addrs()[0];
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
-    (addr, stop)
+    spawn(server)
 }
 
 struct Client {
@@ -241,7 +222,8 @@ fn lock_body() -> Vec<u8> {
 
 #[tokio::test]
 async fn interim_then_cancel_by_async_id_and_by_message_id() {
-    let (addr, _stop) = start().await;
+    let server = start().await;
+    let addr = server.addr;
     let mut c = Client::connect(addr).await;
 
     // By AsyncId.
@@ -296,7 +278,8 @@ async fn interim_then_cancel_by_async_id_and_by_message_id() {
 
 #[tokio::test]
 async fn a_waiting_request_does_not_block_the_next() {
-    let (addr, _stop) = start().await;
+    let server = start().await;
+    let addr = server.addr;
     let mut c = Client::connect(addr).await;
     // The first LOCK waits for the second: it can only complete if the
     // connection reads and dispatches the second while the first is in
@@ -322,7 +305,8 @@ async fn a_waiting_request_does_not_block_the_next() {
 
 #[tokio::test]
 async fn logoff_cancels_what_its_session_has_in_flight() {
-    let (addr, _stop) = start().await;
+    let server = start().await;
+    let addr = server.addr;
     let mut c = Client::connect(addr).await;
     let notify = c.header(Command::CHANGE_NOTIFY);
     c.send(&notify, &notify_body()).await;
@@ -377,7 +361,8 @@ impl Client {
 
 #[tokio::test]
 async fn the_last_request_of_a_chain_goes_async_after_the_others_are_answered() {
-    let (addr, _stop) = start().await;
+    let server = start().await;
+    let addr = server.addr;
     let mut c = Client::connect(addr).await;
     let echo = c.header(Command::ECHO);
     let notify = c.header(Command::CHANGE_NOTIFY);
@@ -404,7 +389,8 @@ async fn the_last_request_of_a_chain_goes_async_after_the_others_are_answered() 
 
 #[tokio::test]
 async fn a_request_inside_a_chain_may_not_go_async() {
-    let (addr, _stop) = start().await;
+    let server = start().await;
+    let addr = server.addr;
     let mut c = Client::connect(addr).await;
     let notify = c.header(Command::CHANGE_NOTIFY);
     let echo = c.header(Command::ECHO);

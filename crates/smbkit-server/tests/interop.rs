@@ -7,12 +7,12 @@
 #![cfg(feature = "interop")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
-use clap::Parser;
-use smbkit_server::{Cli, Server, ServerConfig};
+mod common;
+
+use common::{TestServer, config_from, serve, temp_dir};
 
 fn have(program: &str, arg: &str) -> bool {
     Command::new(program)
@@ -21,32 +21,9 @@ fn have(program: &str, arg: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-async fn start(root: &Path) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let cli = Cli::try_parse_from([
-        "smbkitd".to_owned(),
-        "--listen".to_owned(),
-        "127.0.0.1:0".to_owned(),
-        "--share".to_owned(),
-        format!("public={}", root.display()),
-        "--user".to_owned(),
-        "alice:secret".to_owned(),
-    ])
-    .expect("command line");
-    let config = ServerConfig::load(&cli).expect("config");
-    let server = Server::bind(config).await.expect("bind");
-    let addr = server.local_addrs()[0];
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
-    (addr, tx)
-}
-
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbkit-interop-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+async fn start(root: &Path) -> TestServer {
+    let share = format!("public={}", root.display());
+    serve(config_from(&["--share", &share, "--user", "alice:secret"])).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,7 +33,8 @@ async fn smbclient_every_dialect() {
         "smbclient (Samba) is not installed: run `cargo xtask test`, which installs it"
     );
     let root = temp_dir("smbclient");
-    let (addr, stop) = start(&root).await;
+    let server = start(&root).await;
+    let addr = server.addr;
     let local = temp_dir("smbclient-local");
     std::fs::write(local.join("x"), b"interop payload\n").unwrap();
     for dialect in ["SMB2_02", "SMB2_10", "SMB3_00", "SMB3_02", "SMB3_11"] {
@@ -111,7 +89,7 @@ async fn smbclient_every_dialect() {
             );
         }
     }
-    let _ = stop.send(());
+    drop(server);
 }
 
 const PY: &str = r#"
@@ -147,7 +125,8 @@ async fn smbprotocol_file_operations() {
         "python3 with smbprotocol is not installed: run `cargo xtask test`, which installs it"
     );
     let root = temp_dir("smbprotocol");
-    let (addr, stop) = start(&root).await;
+    let server = start(&root).await;
+    let addr = server.addr;
     for enc in ["0", "1"] {
         let port = addr.port().to_string();
         let out = tokio::task::spawn_blocking(move || {
@@ -165,7 +144,7 @@ async fn smbprotocol_file_operations() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let _ = stop.send(());
+    drop(server);
 }
 
 /// Runs a Samba command-line client and returns (success, stdout, stderr).
@@ -190,7 +169,8 @@ async fn smbclient_lists_shares() {
         "smbclient (Samba) is not installed: run `cargo xtask test`, which installs it"
     );
     let root = temp_dir("smbclient-list");
-    let (addr, stop) = start(&root).await;
+    let server = start(&root).await;
+    let addr = server.addr;
     for dialect in ["SMB3_11", "SMB2_02"] {
         let (ok, stdout, stderr) = run_samba(
             "smbclient",
@@ -227,7 +207,7 @@ async fn smbclient_lists_shares() {
             "{dialect}: {stdout}\n{stderr}"
         );
     }
-    let _ = stop.send(());
+    drop(server);
 }
 
 /// `rpcclient -c netshareenumall`: srvsvc NetShareEnumAll level 1 over
@@ -239,7 +219,8 @@ async fn rpcclient_netshareenumall() {
         "rpcclient (Samba) is not installed: run `cargo xtask test`, which installs it"
     );
     let root = temp_dir("rpcclient");
-    let (addr, stop) = start(&root).await;
+    let server = start(&root).await;
+    let addr = server.addr;
     let (ok, stdout, stderr) = run_samba(
         "rpcclient",
         vec![
@@ -264,5 +245,5 @@ async fn rpcclient_netshareenumall() {
         !stdout.contains("NT_STATUS") && !stderr.contains("NT_STATUS"),
         "{stdout}\n{stderr}"
     );
-    let _ = stop.send(());
+    drop(server);
 }

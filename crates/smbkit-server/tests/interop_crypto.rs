@@ -9,44 +9,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use clap::Parser;
-use smbkit_server::{Cli, Server, ServerConfig};
+mod common;
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbkit-crypto-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{TestServer, serve_file, temp_dir};
 
 /// Starts a server from a TOML configuration (listen address forced to
-/// 127.0.0.1:0). Returns its address and the handle that stops it.
-async fn start(toml: &str, tag: &str) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+/// 127.0.0.1:0); `@SHARE@` in it names a fresh share directory.
+async fn start(toml: &str, tag: &str) -> TestServer {
     let dir = temp_dir(tag);
     let share = dir.join("share");
     std::fs::create_dir_all(&share).unwrap();
     let file = dir.join("smbkitd.toml");
-    let text = toml.replace("@SHARE@", &share.display().to_string());
-    std::fs::write(&file, text).unwrap();
-    let cli = Cli::try_parse_from([
-        "smbkitd".to_owned(),
-        "--config".to_owned(),
-        file.display().to_string(),
-        "--listen".to_owned(),
-        "127.0.0.1:0".to_owned(),
-    ])
-    .expect("command line");
-    let config = ServerConfig::load(&cli).expect("config");
-    let server = Server::bind(config).await.expect("bind");
-    let addr = server.local_addrs()[0];
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
-    (addr, tx)
+    std::fs::write(&file, toml.replace("@SHARE@", &share.display().to_string())).unwrap();
+    serve_file(&file).await
 }
 
 fn config(server_lines: &str) -> String {
@@ -156,15 +133,16 @@ async fn smbprotocol_with_each_cipher() {
         ("AES-256-GCM", 4),
         ("AES-256-CCM", 3),
     ] {
-        let (addr, stop) = start(
+        let server = start(
             &config(&format!("ciphers = [\"{name}\"]")),
             &format!("cipher-{id}"),
         )
         .await;
+        let addr = server.addr;
         let (dialect, cipher, _) = smbprotocol(addr, true).await;
         assert_eq!(dialect, 0x0311, "{name}");
         assert_eq!(cipher, id, "{name}: negotiated cipher");
-        let _ = stop.send(());
+        drop(server);
     }
 }
 
@@ -172,15 +150,16 @@ async fn smbprotocol_with_each_cipher() {
 async fn smbprotocol_with_each_signing_algorithm() {
     require_smbprotocol();
     for (name, id) in [("AES-128-GMAC", 2), ("AES-128-CMAC", 1), ("HMAC-SHA256", 0)] {
-        let (addr, stop) = start(
+        let server = start(
             &config(&format!("signing_algorithms = [\"{name}\"]")),
             &format!("signing-{id}"),
         )
         .await;
+        let addr = server.addr;
         let (dialect, _, signing) = smbprotocol(addr, false).await;
         assert_eq!(dialect, 0x0311, "{name}");
         assert_eq!(signing, id, "{name}: negotiated signing algorithm");
-        let _ = stop.send(());
+        drop(server);
     }
 }
 
@@ -205,7 +184,8 @@ async fn smbclient(addr: SocketAddr, share: &str, user: &str, extra: &[&str]) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_credentials_and_an_encrypted_share() {
     require_smbclient();
-    let (addr, stop) = start(&config(""), "smbclient").await;
+    let server = start(&config(""), "smbclient").await;
+    let addr = server.addr;
 
     let out = smbclient(addr, "public", "alice%wrong", &[]).await;
     assert!(out.contains("NT_STATUS_LOGON_FAILURE"), "{out}");
@@ -223,5 +203,5 @@ async fn wrong_credentials_and_an_encrypted_share() {
         assert!(!out.contains("NT_STATUS"), "{dialect}: {out}");
         assert!(out.contains("blocks of size"), "{dialect}: {out}");
     }
-    let _ = stop.send(());
+    drop(server);
 }

@@ -8,16 +8,18 @@
 #![cfg(feature = "interop")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use clap::Parser;
+use common::{TestServer, serve_file};
+
 use smbkit_auth::krb5::keytab::encode;
 use smbkit_auth::krb5::{Key, Keytab, KeytabEntry};
-use smbkit_server::{Cli, Server, ServerConfig};
 
 const REALM: &str = "SMBKIT.TEST";
 const ALICE_PASS: &str = "Alice-Krb-Pass-1";
@@ -195,11 +197,7 @@ fn realm() -> &'static Realm {
 
 /// Starts a server (listen address forced to 127.0.0.1:0). `kerberos` is the
 /// body of the `[kerberos]` table.
-async fn start(
-    server: &str,
-    kerberos: &str,
-    tag: &str,
-) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+async fn start(server: &str, kerberos: &str, tag: &str) -> TestServer {
     let dir = realm().dir.join(format!("server-{tag}"));
     let share = dir.join("share");
     std::fs::create_dir_all(&share).unwrap();
@@ -216,22 +214,7 @@ async fn start(
         ),
     )
     .unwrap();
-    let cli = Cli::try_parse_from([
-        "smbkitd",
-        "--config",
-        &file.display().to_string(),
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .unwrap();
-    let config = ServerConfig::load(&cli).expect("config");
-    let server = Server::bind(config).await.expect("bind");
-    let addr = server.local_addrs()[0];
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
-    (addr, tx)
+    serve_file(&file).await
 }
 
 fn kerberos_table(keytab: &Path, realms: &str, extra: &str) -> String {
@@ -297,7 +280,8 @@ async fn smbclient_kerberos_on_every_dialect_and_cipher() {
         ("AES-256-GCM", &["SMB3_11"][..]),
         ("AES-128-CCM", &["SMB3_02", "SMB2_10"][..]),
     ] {
-        let (addr, stop) = start(&format!("ciphers = [\"{cipher}\"]"), &kerberos, cipher).await;
+        let server = start(&format!("ciphers = [\"{cipher}\"]"), &kerberos, cipher).await;
+        let addr = server.addr;
         for dialect in dialects {
             let mut extra = vec!["-m", dialect];
             if dialect.starts_with("SMB3") {
@@ -307,7 +291,7 @@ async fn smbclient_kerberos_on_every_dialect_and_cipher() {
             assert!(!out.contains("NT_STATUS"), "{cipher} {dialect}: {out}");
             assert!(out.contains("k.txt"), "{cipher} {dialect}: {out}");
         }
-        let _ = stop.send(());
+        drop(server);
     }
 }
 
@@ -340,12 +324,13 @@ print("ok", conn.dialect, conn.cipher_id, len(s.full_session_key))
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smbprotocol_kerberos_and_negotiate() {
     let r = realm();
-    let (addr, stop) = start(
+    let server = start(
         "ciphers = [\"AES-256-GCM\"]",
         &default_kerberos(),
         "smbprotocol",
     )
     .await;
+    let addr = server.addr;
     for proto in ["kerberos", "negotiate"] {
         for encrypt in ["0", "1"] {
             let mut cmd = r.cmd("python3");
@@ -355,7 +340,7 @@ async fn smbprotocol_kerberos_and_negotiate() {
             assert!(out.starts_with("ok 785 4 32"), "{proto} {encrypt}: {out}");
         }
     }
-    let _ = stop.send(());
+    drop(server);
 }
 
 /// A GSS-API AP-REQ made with python-gssapi, and a raw SESSION_SETUP with it
@@ -448,7 +433,8 @@ fn assert_refused(what: &str, out: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_authentication_then_refusals_that_leave_the_connection_usable() {
     let r = realm();
-    let (addr, stop) = start("", &default_kerberos(), "refusals").await;
+    let server = start("", &default_kerberos(), "refusals").await;
+    let addr = server.addr;
 
     // The client verifies our AP-REP (mutual authentication).
     let mut cmd = r.cmd("python3");
@@ -471,7 +457,7 @@ async fn mutual_authentication_then_refusals_that_leave_the_connection_usable() 
     // A ticket for a service principal that is not in our keytab.
     let other = token("cifs@other.smbkit.test", None, "other.tok").await;
     assert_refused("unknown service principal", &raw_setup(addr, &other).await);
-    let _ = stop.send(());
+    drop(server);
 
     // The keytab holds other keys for the same principals.
     let wrong: Vec<KeytabEntry> = Keytab::read(&r.keytab)
@@ -486,35 +472,38 @@ async fn mutual_authentication_then_refusals_that_leave_the_connection_usable() 
         .collect();
     let wrong_keytab = r.dir.join("wrong.keytab");
     std::fs::write(&wrong_keytab, encode(&wrong)).unwrap();
-    let (addr, stop) = start(
+    let server = start(
         "",
         &kerberos_table(&wrong_keytab, &format!("\"{REALM}\""), ""),
         "wrong-key",
     )
     .await;
+    let addr = server.addr;
     let t = token("cifs@srv.smbkit.test", None, "wrong-key.tok").await;
     assert_refused("wrong keytab key", &raw_setup(addr, &t).await);
-    let _ = stop.send(());
+    drop(server);
 
     // Alice's realm is not one the server accepts.
-    let (addr, stop) = start(
+    let server = start(
         "",
         &kerberos_table(&r.keytab, "\"OTHER.TEST\"", ""),
         "other-realm",
     )
     .await;
+    let addr = server.addr;
     let t = token("cifs@srv.smbkit.test", None, "other-realm.tok").await;
     assert_refused("unconfigured realm", &raw_setup(addr, &t).await);
-    let _ = stop.send(());
+    drop(server);
 
     // An expired ticket: a 5-second ticket, used after it ended (the server
     // allows 1 second of skew).
-    let (addr, stop) = start(
+    let server = start(
         "",
         &kerberos_table(&r.keytab, &format!("\"{REALM}\""), "max_skew_secs = 1"),
         "expired",
     )
     .await;
+    let addr = server.addr;
     let short = r.dir.join("short.ccache");
     r.run_with_env(
         "kinit",
@@ -524,7 +513,7 @@ async fn mutual_authentication_then_refusals_that_leave_the_connection_usable() 
     let t = token("cifs@srv.smbkit.test", Some(&short), "expired.tok").await;
     tokio::time::sleep(Duration::from_secs(8)).await;
     assert_refused("expired ticket", &raw_setup(addr, &t).await);
-    let _ = stop.send(());
+    drop(server);
 }
 
 impl Realm {
@@ -574,22 +563,8 @@ async fn a_refused_ticket_falls_back_to_ntlm() {
         ),
     )
     .unwrap();
-    let cli = Cli::try_parse_from([
-        "smbkitd",
-        "--config",
-        &file.display().to_string(),
-        "--listen",
-        "127.0.0.1:0",
-    ])
-    .unwrap();
-    let server = Server::bind(ServerConfig::load(&cli).unwrap())
-        .await
-        .unwrap();
-    let addr = server.local_addrs()[0];
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
+    let server = serve_file(&file).await;
+    let addr = server.addr;
     let mut cmd = r.cmd("smbclient");
     cmd.args([
         "//other.smbkit.test/share",
@@ -608,5 +583,5 @@ async fn a_refused_ticket_falls_back_to_ntlm() {
     let out = run(cmd).await;
     assert!(out.contains("not accepted, server wants: ntlmssp"), "{out}");
     assert!(out.contains("blocks of size"), "{out}");
-    let _ = stop.send(());
+    drop(server);
 }

@@ -1,62 +1,34 @@
 //! The server on loopback: a raw NEGOTIATE over TCP, hostile frames, shutdown.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod common;
+
 use std::time::Duration;
 
-use clap::Parser;
-use smbkit_server::{Cli, Server, ServerConfig};
+use smbkit_server::{Server, ServerConfig};
 use smbkit_wire::negotiate::{
     NegotiateContext, NegotiateRequest, NegotiateResponse, algorithm, dialect, security_mode,
 };
 use smbkit_wire::{Command, Guid, Header, NtStatus, Pdu, U16List, Writer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+
+use common::{TestServer, config_from, spawn, unique_dir};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-fn share_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbkit-serve-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn config() -> ServerConfig {
-    let share = format!("public={}", share_dir().display());
-    let cli = Cli::try_parse_from([
-        "smbkitd",
-        "--listen",
-        "127.0.0.1:0",
-        "--share",
-        &share,
-        "--user",
-        "alice:secret",
-    ])
-    .unwrap();
-    ServerConfig::load(&cli).unwrap()
+    let share = format!("public={}", unique_dir("serve").display());
+    config_from(&["--share", &share, "--user", "alice:secret"])
 }
 
-struct Running {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<()>,
-}
-
-async fn start() -> Running {
+async fn start() -> TestServer {
     let server = Server::bind(config()).await.unwrap();
     let addrs = server.local_addrs();
     assert_eq!(addrs.len(), 1);
-    let addr = addrs[0];
-    assert!(addr.ip().is_loopback());
-    assert_ne!(addr.port(), 0);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
-    Running { addr, stop, task }
+    assert!(addrs[0].ip().is_loopback());
+    assert_ne!(addrs[0].port(), 0);
+    spawn(server)
 }
 
 /// A NEGOTIATE request offering 2.0.2 … 3.1.1, framed for Direct TCP.
@@ -157,11 +129,7 @@ async fn negotiate_over_loopback() {
     let mut client = TcpStream::connect(server.addr).await.unwrap();
     negotiate(&mut client).await;
     drop(client);
-    server.stop.send(()).unwrap();
-    tokio::time::timeout(TIMEOUT, server.task)
-        .await
-        .unwrap()
-        .unwrap();
+    server.shutdown().await;
 }
 
 #[tokio::test]
@@ -179,11 +147,7 @@ async fn oversized_frame_closes_only_that_connection() {
     let mut again = TcpStream::connect(server.addr).await.unwrap();
     negotiate(&mut again).await;
 
-    server.stop.send(()).unwrap();
-    tokio::time::timeout(TIMEOUT, server.task)
-        .await
-        .unwrap()
-        .unwrap();
+    server.shutdown().await;
 }
 
 #[tokio::test]
@@ -195,26 +159,19 @@ async fn non_direct_tcp_first_byte_closes() {
     assert_closed(&mut bad).await;
     let mut good = TcpStream::connect(server.addr).await.unwrap();
     negotiate(&mut good).await;
-    server.stop.send(()).unwrap();
-    tokio::time::timeout(TIMEOUT, server.task)
-        .await
-        .unwrap()
-        .unwrap();
+    server.shutdown().await;
 }
 
 #[tokio::test]
 async fn shutdown_closes_open_connections() {
     let server = start().await;
-    let mut client = TcpStream::connect(server.addr).await.unwrap();
+    let addr = server.addr;
+    let mut client = TcpStream::connect(addr).await.unwrap();
     negotiate(&mut client).await;
-    server.stop.send(()).unwrap();
-    tokio::time::timeout(TIMEOUT, server.task)
-        .await
-        .unwrap()
-        .unwrap();
+    server.shutdown().await;
     assert_closed(&mut client).await;
     // Nothing accepts any more.
-    assert!(TcpStream::connect(server.addr).await.is_err());
+    assert!(TcpStream::connect(addr).await.is_err());
 }
 
 #[tokio::test]

@@ -25,16 +25,39 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// A fresh, empty scratch directory of its own on every call, for tests
+/// that run side by side and each start a server.
+pub fn unique_dir(tag: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    temp_dir(&format!("{tag}-{n}"))
+}
+
 /// A running in-process server; stops it when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
     /// The port, as the clients take it.
     pub fn port(&self) -> String {
         self.addr.port().to_string()
+    }
+
+    /// Stops the server and waits (10 s at most) until it has closed every
+    /// connection and returned.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                .await
+                .expect("the server stops within 10 s")
+                .expect("the server task does not panic");
+        }
     }
 }
 
@@ -44,6 +67,42 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// Parses `smbkitd ARGS… --listen 127.0.0.1:0` and loads the configuration
+/// the way the binary does.
+pub fn config_from(args: &[&str]) -> ServerConfig {
+    let mut all = vec!["smbkitd"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--listen", "127.0.0.1:0"]);
+    let cli = Cli::try_parse_from(all).expect("command line");
+    ServerConfig::load(&cli).expect("config")
+}
+
+/// Runs a bound server on the test's runtime until the returned
+/// [`TestServer`] is dropped.
+pub fn spawn(server: Server) -> TestServer {
+    let addr = server.local_addrs()[0];
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = rx.await;
+    }));
+    TestServer {
+        addr,
+        stop: Some(tx),
+        task: Some(task),
+    }
+}
+
+/// Binds `config` and runs it until the returned [`TestServer`] is dropped.
+pub async fn serve(config: ServerConfig) -> TestServer {
+    spawn(Server::bind(config).await.expect("bind"))
+}
+
+/// Serves the TOML configuration `file` (listen address forced to
+/// 127.0.0.1:0).
+pub async fn serve_file(file: &Path) -> TestServer {
+    serve(config_from(&["--config", &file.display().to_string()])).await
 }
 
 /// Starts a server with one share `public` at `share` (plus the extra TOML
@@ -60,25 +119,7 @@ pub async fn start(share: &Path, more: &str) -> TestServer {
         share.display().to_string()
     );
     std::fs::write(&file, text).unwrap();
-    let cli = Cli::try_parse_from([
-        "smbkitd".to_owned(),
-        "--config".to_owned(),
-        file.display().to_string(),
-        "--listen".to_owned(),
-        "127.0.0.1:0".to_owned(),
-    ])
-    .expect("command line");
-    let config = ServerConfig::load(&cli).expect("config");
-    let server = Server::bind(config).await.expect("bind");
-    let addr = server.local_addrs()[0];
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = rx.await;
-    }));
-    TestServer {
-        addr,
-        stop: Some(tx),
-    }
+    serve_file(&file).await
 }
 
 /// Runs `program args` on a blocking thread, in `dir` when given.
