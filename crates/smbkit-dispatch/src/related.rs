@@ -107,6 +107,7 @@ mod tests {
                 user: String::new(),
                 domain: String::new(),
                 anonymous: false,
+                guest: false,
                 dialect: Dialect::Smb311,
             }),
             tree: None,

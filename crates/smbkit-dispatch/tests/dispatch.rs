@@ -33,6 +33,7 @@ fn request(command: Command, message_id: u64) -> Request {
             user: "alice".into(),
             domain: "WORKGROUP".into(),
             anonymous: false,
+            guest: false,
             dialect: Dialect::Smb311,
         }),
         tree: Some(Arc::new(TreeInfo {

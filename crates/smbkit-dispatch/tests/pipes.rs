@@ -56,6 +56,7 @@ fn env() -> Env {
             user: "alice".into(),
             domain: String::new(),
             anonymous: false,
+            guest: false,
             dialect: Dialect::Smb311,
         }),
         ipc: Arc::new(TreeInfo {

@@ -38,6 +38,11 @@ pub struct SessionInfo {
     pub domain: String,
     /// Anonymous (null) session.
     pub anonymous: bool,
+    /// Whether an anonymous session acts as a guest, with a signed-in
+    /// user's rights (guest access is configured), rather than with only
+    /// the rights granted to ANONYMOUS LOGON (a user's session made
+    /// anonymous by reauthentication while guest access is off).
+    pub guest: bool,
     /// The connection's dialect.
     pub dialect: Dialect,
 }

@@ -139,6 +139,10 @@ impl Connection {
         let smb311 = negotiated.dialect == Dialect::Smb311;
         let mut sid = ctx.header.session_id;
         let mut reauth = false;
+        // Whether this reauthentication came under the session's own keys
+        // (signed and verified, or sealed): only then may it make the
+        // session anonymous.
+        let mut keyed = false;
         if sid == 0 {
             if self.sessions.len() >= self.config.limits.max_sessions {
                 tracing::debug!(
@@ -177,8 +181,13 @@ impl Connection {
                     );
                     return ctx.fail(NtStatus::ACCESS_DENIED, None);
                 }
+                keyed = session.signer.is_some() && (signed || ctx.encrypted.is_some());
                 if session.acceptor.is_none() {
-                    session.acceptor = Some(Acceptor::new(self.config.auth.clone()));
+                    let mut auth = self.config.auth.clone();
+                    // A user's session may become anonymous
+                    // ([`Connection::finish_reauth`] decides).
+                    auth.ntlm.allow_anonymous |= keyed;
+                    session.acceptor = Some(Acceptor::new(auth));
                 }
             }
         }
@@ -201,6 +210,9 @@ impl Connection {
                 tracing::debug!(session = sid, error = %e, "authentication failed");
                 self.sessions.remove(&sid);
                 self.logon_failures = self.logon_failures.saturating_add(1);
+                // A client checks the failure of a reauthentication against
+                // the session's key (MS-SMB2 3.3.4.1.1, 3.2.5.1.3).
+                slot.signer = reauth_signer;
                 let status = NtStatus(e.ntstatus());
                 (Item::Done(Response::error(status)), slot)
             }
@@ -228,7 +240,7 @@ impl Connection {
             Ok(Step::Done { token, auth }) => {
                 let token = token.unwrap_or_default();
                 if reauth {
-                    self.finish_reauth(sid, &auth, &token, reauth_signer, slot)
+                    self.finish_reauth(sid, &auth, &token, keyed, reauth_signer, slot)
                 } else {
                     self.finish_setup(sid, &auth, &token, negotiated, &req, slot)
                 }
@@ -236,11 +248,21 @@ impl Connection {
         }
     }
 
+    /// Ends a reauthentication (MS-SMB2 3.3.5.5.3): the session takes the
+    /// new identity and keeps its keys, its trees and its opens.
+    ///
+    /// A session whose keys came from a user may become anonymous (Windows
+    /// allows it; smbtorture's smb2.session.reauth2-5 do it) when the
+    /// request came under those keys (`keyed`): it then acts with the
+    /// anonymous identity until a user signs in on it again, which only
+    /// lowers what it may do. A session that began anonymous has no keys and
+    /// never becomes a user's.
     fn finish_reauth(
         &mut self,
         sid: u64,
         auth: &Authenticated,
         token: &[u8],
+        keyed: bool,
         signer: Option<Arc<smbkit_sign::Signer>>,
         mut slot: Slot,
     ) -> (Item, Slot) {
@@ -251,16 +273,29 @@ impl Connection {
         let Some(old) = session.info.clone() else {
             return (Item::Done(Response::error(NtStatus::INTERNAL_ERROR)), slot);
         };
-        if auth.anonymous != old.anonymous {
-            tracing::debug!(session = sid, "reauthentication changed anonymity; refused");
+        let refusal = if session.signer.is_none() && !auth.anonymous {
+            Some("a session that began anonymous cannot become a user's")
+        } else if auth.anonymous && !old.anonymous && !keyed {
+            Some("an anonymous reauthentication must be signed or sealed with the session's keys")
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            tracing::debug!(session = sid, why, "reauthentication refused");
             self.sessions.remove(&sid);
             return (Item::Done(Response::error(NtStatus::ACCESS_DENIED)), slot);
         }
         session.info = Some(Arc::new(SessionInfo {
             user: auth.user.clone(),
             domain: auth.domain.clone(),
+            anonymous: auth.anonymous,
+            guest: self.config.guest,
             ..(*old).clone()
         }));
+        tracing::debug!(
+            session = sid, user = %auth.user, anonymous = auth.anonymous,
+            "session reauthenticated"
+        );
         let flags = session_flags_of(auth.anonymous, session.encrypt_data);
         slot.signer = signer;
         setup_success(flags, token, slot)
@@ -338,6 +373,7 @@ impl Connection {
             user: auth.user.clone(),
             domain: auth.domain.clone(),
             anonymous: auth.anonymous,
+            guest: config.guest,
             dialect: negotiated.dialect,
         }));
         // The final response is signed for 3.x (3.3.4.1.1), and for 2.x

@@ -46,12 +46,18 @@ impl Connection {
         };
         let name = share_of(&path);
         let sid = ctx.header.session_id;
-        let user = self
+        let (user, anonymous) = self
             .sessions
             .get(&sid)
             .and_then(|s| s.info.as_ref())
-            .map(|i| i.user.clone())
+            .map(|i| (i.user.clone(), i.anonymous))
             .unwrap_or_default();
+        // A session a user made anonymous by reauthenticating keeps its
+        // trees, but connects no new one unless anonymous access is on.
+        if anonymous && !self.config.guest {
+            tracing::debug!(%name, "anonymous sessions are off; tree connect refused");
+            return ctx.fail(NtStatus::ACCESS_DENIED, signer);
+        }
         let (share, ipc, encrypt) = if name.eq_ignore_ascii_case(IPC_SHARE) {
             (IPC_SHARE.to_owned(), true, false)
         } else if let Some(s) = self

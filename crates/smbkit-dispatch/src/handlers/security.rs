@@ -8,9 +8,11 @@
 //! FILE_ALL_ACCESS. A descriptor a client sets (SET_INFO, or `SecD` at
 //! creation) is merged part by part into the current one and stored whole
 //! through [`Vfs::set_security`]; a new object in a directory whose DACL
-//! has inheritable ACEs stores the inherited descriptor. Every session has
+//! has inheritable ACEs stores the inherited descriptor. Every user has
 //! the same token (Everyone, Authenticated Users, BUILTIN\Users,
-//! BUILTIN\Administrators): there are no per-user identities yet. SACLs
+//! BUILTIN\Administrators): there are no per-user identities yet; a
+//! session made anonymous by reauthentication has ANONYMOUS LOGON alone
+//! ([`sd::Token`]). SACLs
 //! need ACCESS_SYSTEM_SECURITY, which is never granted (no privileges), so
 //! asking for one is ACCESS_DENIED. A buffer too small for the whole
 //! descriptor is STATUS_BUFFER_TOO_SMALL with the needed size as error
@@ -111,6 +113,7 @@ pub(crate) async fn answer<V: Vfs>(
 pub(crate) async fn set<V: Vfs>(
     server: &FileServer<V>,
     open: &OpenRef,
+    token: sd::Token,
     which: u32,
     buffer: &[u8],
 ) -> Result<(), NtStatus> {
@@ -126,7 +129,7 @@ pub(crate) async fn set<V: Vfs>(
     }
     let new = Sd::parse(buffer)?;
     if which & security_information::OWNER != 0 {
-        new.check_owner()?;
+        new.check_owner(token)?;
     }
     let share = server.share_of(open)?;
     let vfs = share.vfs.as_ref();

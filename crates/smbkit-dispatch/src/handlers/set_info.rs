@@ -95,7 +95,9 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     match req.info_type {
         info_type::FILE => file_class(server, &open, &req).await?,
         info_type::SECURITY => {
-            super::security::set(server, &open, req.additional_information, req.buffer).await?;
+            let token = super::security::sd::Token::of(&call.request.session);
+            super::security::set(server, &open, token, req.additional_information, req.buffer)
+                .await?;
         }
         info_type::QUOTA | info_type::FILESYSTEM => {
             return Err(NtStatus::NOT_SUPPORTED);

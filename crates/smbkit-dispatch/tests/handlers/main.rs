@@ -60,6 +60,7 @@ fn env_with(read_only: bool) -> Env {
             user: "alice".into(),
             domain: String::new(),
             anonymous: false,
+            guest: false,
             dialect: Dialect::Smb311,
         }),
         tree: Arc::new(TreeInfo {

@@ -238,3 +238,122 @@ fn a_share_with_a_user_list_admits_only_those_users() {
         assert_eq!(r.header.status, NtStatus::SUCCESS, "{user}");
     }
 }
+
+/// Runs a two-leg NTLM reauthentication of the client's session with the
+/// NEGOTIATE token `neg` and the AUTHENTICATE message `auth` builds from the
+/// CHALLENGE; returns the final response.
+fn reauthenticate(c: &mut Client, neg: &[u8], auth: &mut dyn FnMut(&[u8]) -> Vec<u8>) -> Reply {
+    let body = |t: &[u8]| {
+        smbkit_wire::session_setup::SessionSetupRequest {
+            security_mode: 1,
+            security_buffer: t,
+            ..Default::default()
+        }
+        .encode_body_to_vec()
+        .unwrap()
+    };
+    let (_, r) = c.request(Command::SESSION_SETUP, 0, &body(neg)).unwrap();
+    assert_eq!(r.header.status, NtStatus::MORE_PROCESSING_REQUIRED);
+    let challenge = SessionSetupResponse::decode(&r.bytes)
+        .unwrap()
+        .security_buffer
+        .to_vec();
+    let (_, r) = c
+        .request(Command::SESSION_SETUP, 0, &body(&auth(&challenge)))
+        .unwrap();
+    r
+}
+
+/// An anonymous AUTHENTICATE message answering `challenge` (raw NTLMSSP).
+fn anonymous_authenticate(challenge: &[u8]) -> Vec<u8> {
+    use smbkit_auth::ntlm::{AuthenticateMessage, ChallengeMessage, NegotiateFlags};
+    let flags = ChallengeMessage::parse(challenge).unwrap().flags & !NegotiateFlags::KEY_EXCH;
+    AuthenticateMessage {
+        lm_response: vec![0],
+        nt_response: vec![],
+        domain_name: vec![],
+        user_name: vec![],
+        workstation: vec![],
+        encrypted_random_session_key: vec![],
+        flags: flags | NegotiateFlags::ANONYMOUS,
+        version: None,
+        mic: None,
+    }
+    .encode()
+    .unwrap()
+}
+
+#[test]
+fn a_user_session_may_become_anonymous_and_back_without_new_keys() {
+    // Guest access is off: a new anonymous session is refused (see
+    // anonymous_sessions_only_with_guest), but a signed-in user may
+    // reauthenticate as anonymous under the session's keys (Windows does;
+    // smbtorture smb2.session.reauth2-5).
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let sid = c.session_id;
+    let (_, t) = c.tree_connect("Data");
+    let tid = t.header.tree_id().unwrap();
+    let anon = smbkit_auth::client::NtlmInitiator::new("", "", "");
+    let r = reauthenticate(&mut c, &anon.negotiate_message().unwrap(), &mut |ch| {
+        anonymous_authenticate(ch)
+    });
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    assert_eq!(r.header.session_id, sid);
+    c.verify(&r);
+    let flags = SessionSetupResponse::decode(&r.bytes)
+        .unwrap()
+        .session_flags;
+    assert_eq!(flags, session_flags::IS_NULL);
+    // Requests still go signed with the old keys, and dispatch sees an
+    // anonymous session that is not a guest.
+    let mid = c.mid();
+    let frame = c.finish(message(
+        &header(Command::CREATE, mid, sid, tid),
+        &create_body(),
+    ));
+    c.exchange_with(frame, &|req| {
+        assert!(req.session.anonymous);
+        assert!(!req.session.guest);
+        assert_eq!(req.session.user, "");
+        None
+    })
+    .unwrap();
+    // Its existing tree stays; a new tree connect is refused.
+    let (_, r) = c.tree_connect("Data");
+    assert_eq!(r.header.status, NtStatus::ACCESS_DENIED);
+    // Back to a user: a signed-in user again, who may connect trees.
+    let mut bob = smbkit_auth::client::NtlmInitiator::new("bob", "WORKGROUP", "hunter2");
+    let neg = bob.spnego_init().unwrap();
+    let r = reauthenticate(&mut c, &neg, &mut |ch| bob.spnego_authenticate(ch).unwrap());
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+    c.verify(&r);
+    let mid = c.mid();
+    let frame = c.finish(message(
+        &header(Command::CREATE, mid, sid, tid),
+        &create_body(),
+    ));
+    c.exchange_with(frame, &|req| {
+        assert!(!req.session.anonymous);
+        assert_eq!(req.session.user, "bob");
+        None
+    })
+    .unwrap();
+    let (_, r) = c.tree_connect("Data");
+    assert_eq!(r.header.status, NtStatus::SUCCESS);
+}
+
+#[test]
+fn a_failed_reauthentication_is_a_logon_failure_and_ends_the_session() {
+    let mut c = signed_in(&[0x0311], &[], &[]);
+    let mut wrong = smbkit_auth::client::NtlmInitiator::new("bob", "WORKGROUP", "wrong");
+    let neg = wrong.spnego_init().unwrap();
+    let r = reauthenticate(&mut c, &neg, &mut |ch| {
+        wrong.spnego_authenticate(ch).unwrap()
+    });
+    assert_eq!(r.header.status, NtStatus::LOGON_FAILURE);
+    // Signed with the session's key, which the client checks it against.
+    assert!(r.header.flags.contains(HeaderFlags::SIGNED));
+    c.verify(&r);
+    let (_, r) = c.request(Command::ECHO, 0, &echo_body()).unwrap();
+    assert_eq!(r.header.status, NtStatus::USER_SESSION_DELETED);
+}

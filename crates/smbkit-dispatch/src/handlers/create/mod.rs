@@ -28,6 +28,7 @@ use smbkit_wire::create::{
 use smbkit_wire::{FileId, NtStatus, Pdu};
 
 use super::access::{grant, maximal, share_mode, state_access};
+use super::security::sd::Token;
 use super::{Answer, encode_failed, malformed, tree};
 use crate::files::{FileServer, OpenData};
 use crate::{Call, Response};
@@ -217,7 +218,8 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     {
         return Err(NtStatus::INVALID_PARAMETER);
     }
-    let requested_sd = secd::requested(&req.contexts)?;
+    let token = Token::of(&call.request.session);
+    let requested_sd = secd::requested(&req.contexts, token)?;
     let requested_eas = req
         .contexts
         .iter()
@@ -246,9 +248,15 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     if existing.is_some() && disp == Disposition::Create {
         return Err(NtStatus::OBJECT_NAME_COLLISION);
     }
+    let share_max = maximal(share.read_only);
     let max = match &existing {
-        Some(_) => secd::existing_max(share.vfs.as_ref(), &path, maximal(share.read_only)).await,
-        None => maximal(share.read_only),
+        Some(_) => secd::existing_max(share.vfs.as_ref(), &path, share_max, token).await,
+        // A missing name that is only opened is OBJECT_NAME_NOT_FOUND, below.
+        None if matches!(disp, Disposition::Open | Disposition::Overwrite) => share_max,
+        None => {
+            let is_dir = kind == OpenKind::Directory;
+            secd::new_max(share.vfs.as_ref(), &path, share_max, token, is_dir).await
+        }
     };
     let granted = grant(req.desired_access, max).ok_or(NtStatus::ACCESS_DENIED)?;
     // Overwriting or superseding an existing file writes it (MS-FSA

@@ -6,48 +6,61 @@ use smbkit_wire::NtStatus;
 use smbkit_wire::create::access;
 use smbkit_wire::create::context::CreateContext;
 
-use super::super::security::sd::{DACL_PRESENT, FILE_ALL_ACCESS};
+use super::super::security::sd::{DACL_PRESENT, Token};
 use super::super::security::{Sd, stored_at};
 
 /// FILE_DELETE_CHILD.
 const DELETE_CHILD: u32 = 0x0000_0040;
 /// FILE_LIST_DIRECTORY.
 const LIST_DIRECTORY: u32 = 0x0000_0001;
+/// FILE_ADD_FILE.
+const ADD_FILE: u32 = 0x0000_0002;
+/// FILE_ADD_SUBDIRECTORY.
+const ADD_SUBDIRECTORY: u32 = 0x0000_0004;
 
 /// The descriptor of a `SecD` context among `contexts`, parsed (a malformed
 /// one fails the CREATE with STATUS_INVALID_SECURITY_DESCR, an owner
 /// outside the token with STATUS_INVALID_OWNER).
-pub(super) fn requested(contexts: &[CreateContext<'_>]) -> Result<Option<Sd>, NtStatus> {
+pub(super) fn requested(
+    contexts: &[CreateContext<'_>],
+    token: Token,
+) -> Result<Option<Sd>, NtStatus> {
     contexts
         .iter()
         .find(|c| c.is(smbkit_wire::create::context::name::SD_BUFFER))
         .map(|c| {
             let sd = Sd::parse(&c.data)?;
-            sd.check_owner()?;
+            sd.check_owner(token)?;
             Ok(sd)
         })
         .transpose()
 }
 
-/// What the stored descriptors let the caller do on the existing object at
-/// `path`, within `share_max`: the object's own DACL, DELETE when the
-/// parent directory grants FILE_DELETE_CHILD and FILE_READ_ATTRIBUTES when
-/// it grants FILE_LIST_DIRECTORY (MS-FSA 2.1.5.1.2.1). Without a stored
-/// descriptor, `share_max`.
-pub(super) async fn existing_max<V: Vfs>(vfs: &V, path: &SmbPath, share_max: u32) -> u32 {
-    let Some(sd) = stored_at(vfs, path).await else {
-        return share_max;
+/// What the descriptors let `token` do on the existing object at `path`,
+/// within `share_max`: the object's own DACL, DELETE when the parent
+/// directory grants FILE_DELETE_CHILD and FILE_READ_ATTRIBUTES when it
+/// grants FILE_LIST_DIRECTORY (MS-FSA 2.1.5.1.2.1). An object without a
+/// stored descriptor has the synthesized one, which grants a user
+/// `share_max` and ANONYMOUS LOGON nothing.
+pub(super) async fn existing_max<V: Vfs>(
+    vfs: &V,
+    path: &SmbPath,
+    share_max: u32,
+    token: Token,
+) -> u32 {
+    let sd = match stored_at(vfs, path).await {
+        Some(sd) => sd,
+        None if token == Token::User => return share_max,
+        None => Sd::synthesized(false),
     };
-    let mut max = sd.granted() & share_max;
+    let mut max = sd.granted(token) & share_max;
     if max & (access::DELETE | access::FILE_READ_ATTRIBUTES)
         != (access::DELETE | access::FILE_READ_ATTRIBUTES)
     {
         // The parent's DELETE_CHILD grants DELETE, its LIST_DIRECTORY
         // grants FILE_READ_ATTRIBUTES (the share root has no parent).
         let parent = match path.parent() {
-            Some(parent) => stored_at(vfs, &parent)
-                .await
-                .map_or(FILE_ALL_ACCESS, |p| p.granted()),
+            Some(parent) => parent_granted(vfs, &parent, token).await,
             None => 0,
         };
         if parent & DELETE_CHILD != 0 {
@@ -58,6 +71,35 @@ pub(super) async fn existing_max<V: Vfs>(vfs: &V, path: &SmbPath, share_max: u32
         }
     }
     max
+}
+
+/// What `token` may do on a new object at `path`, within `share_max`: a
+/// user anything; ANONYMOUS LOGON only where the parent directory grants it
+/// FILE_ADD_FILE (or FILE_ADD_SUBDIRECTORY for a directory).
+pub(super) async fn new_max<V: Vfs>(
+    vfs: &V,
+    path: &SmbPath,
+    share_max: u32,
+    token: Token,
+    is_dir: bool,
+) -> u32 {
+    if token == Token::User {
+        return share_max;
+    }
+    let need = if is_dir { ADD_SUBDIRECTORY } else { ADD_FILE };
+    let parent = match path.parent() {
+        Some(parent) => parent_granted(vfs, &parent, token).await,
+        None => 0,
+    };
+    if parent & need != 0 { share_max } else { 0 }
+}
+
+/// The access a directory's stored (else synthesized) descriptor grants.
+async fn parent_granted<V: Vfs>(vfs: &V, parent: &SmbPath, token: Token) -> u32 {
+    stored_at(vfs, parent)
+        .await
+        .unwrap_or_else(|| Sd::synthesized(true))
+        .granted(token)
 }
 
 /// Stores the descriptor of a newly created object: the client's (`SecD`,

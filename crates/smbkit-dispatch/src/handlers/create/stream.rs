@@ -19,6 +19,7 @@ use smbkit_wire::create::{CreateRequest, access as acc, options};
 
 use super::super::Answer;
 use super::super::access::{grant, maximal, share_mode, state_access};
+use super::super::security::sd::Token;
 use super::{response_body, secd, state_status};
 use crate::Call;
 use crate::files::{FileServer, OpenData, OpenRef};
@@ -203,7 +204,10 @@ pub(super) async fn open<V: Vfs>(
     }
     let existing = share.vfs.stat(&path).await.ok();
     let max = match &existing {
-        Some(_) => secd::existing_max(share.vfs.as_ref(), &path, maximal(share.read_only)).await,
+        Some(_) => {
+            let token = Token::of(&call.request.session);
+            secd::existing_max(share.vfs.as_ref(), &path, maximal(share.read_only), token).await
+        }
         None => maximal(share.read_only),
     };
     let granted = grant(req.desired_access, max).ok_or(NtStatus::ACCESS_DENIED)?;

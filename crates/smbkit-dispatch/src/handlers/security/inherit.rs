@@ -138,7 +138,10 @@ mod tests {
         // The parent is not auto-inherited: no INHERITED_ACE marks.
         assert_eq!(list[0].flags, 0);
         assert_eq!(file.control, SELF_RELATIVE | DACL_PRESENT);
-        assert_eq!(file.granted(), 0x1E_01BF);
+        assert_eq!(
+            file.granted(crate::handlers::security::sd::Token::User),
+            0x1E_01BF
+        );
         let dir = parent.inherit(true).unwrap();
         let flags = |sd: &Sd| -> Vec<u8> {
             aces(sd.dacl.as_deref().unwrap())

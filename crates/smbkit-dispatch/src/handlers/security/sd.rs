@@ -63,18 +63,45 @@ pub(crate) fn sid(authority: u8, subs: &[u32]) -> Vec<u8> {
     v
 }
 
-/// The SIDs of every session's token: smbkit has no per-user identities
-/// yet, so each user is Everyone, Authenticated Users, BUILTIN\Users and
-/// BUILTIN\Administrators (the owner of the default descriptor).
-pub(crate) fn in_token(s: &[u8]) -> bool {
-    [
-        sid(1, &[0]),
-        sid(5, &[11]),
-        sid(5, &[32, 544]),
-        sid(5, &[32, 545]),
-    ]
-    .iter()
-    .any(|t| t.as_slice() == s)
+/// Whose rights a request carries (the SIDs of its token). smbkit has no
+/// per-user identities yet: every signed-in user, and a guest, is
+/// Everyone, Authenticated Users, BUILTIN\Users and BUILTIN\Administrators
+/// (the owner of the default descriptor). A user's session made anonymous
+/// by reauthentication while guest access is off is ANONYMOUS LOGON
+/// (S-1-5-7) alone: as on Windows by default, Everyone does not include
+/// it, so it may do only what a descriptor grants S-1-5-7 by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// A signed-in user or a guest.
+    User,
+    /// ANONYMOUS LOGON only.
+    Anonymous,
+}
+
+impl Token {
+    /// The token of a session.
+    pub(crate) fn of(session: &smbkit_session::SessionInfo) -> Token {
+        if session.anonymous && !session.guest {
+            Token::Anonymous
+        } else {
+            Token::User
+        }
+    }
+
+    /// Whether the token holds the binary SID `s`.
+    pub(crate) fn has(self, s: &[u8]) -> bool {
+        match self {
+            Token::User => [
+                sid(1, &[0]),
+                sid(5, &[11]),
+                sid(5, &[32, 544]),
+                sid(5, &[32, 545]),
+            ]
+            .iter()
+            .any(|t| t.as_slice() == s),
+            Token::Anonymous => sid(5, &[7]).as_slice() == s,
+        }
+    }
 }
 
 /// The length of the SID at the start of `b`, checked.
@@ -256,9 +283,9 @@ impl Sd {
     /// Refuses an owner outside the session's token: taking ownership for
     /// someone else needs a privilege (SeRestorePrivilege) nobody holds
     /// here (MS-DTYP 2.5.3.4, STATUS_INVALID_OWNER).
-    pub(crate) fn check_owner(&self) -> Result<(), NtStatus> {
+    pub(crate) fn check_owner(&self, token: Token) -> Result<(), NtStatus> {
         match &self.owner {
-            Some(owner) if !in_token(owner) => Err(INVALID_OWNER),
+            Some(owner) if !token.has(owner) => Err(INVALID_OWNER),
             _ => Ok(()),
         }
     }
@@ -334,7 +361,7 @@ impl Sd {
     /// 2.5.3.2 without privileges): a missing or NULL DACL grants
     /// everything; otherwise the ACEs in order, deny before allow as
     /// written, plus READ_CONTROL and WRITE_DAC for the owner.
-    pub(crate) fn granted(&self) -> u32 {
+    pub(crate) fn granted(&self, token: Token) -> u32 {
         if self.control & DACL_PRESENT == 0 || self.dacl.is_none() {
             return FILE_ALL_ACCESS;
         }
@@ -344,7 +371,7 @@ impl Sd {
         // OWNER RIGHTS (S-1-3-4) ACEs speak for the owner and replace its
         // implicit READ_CONTROL | WRITE_DAC (MS-DTYP 2.5.3.2).
         let owner_rights = sid(3, &[4]);
-        let is_owner = self.owner.as_deref().is_some_and(in_token);
+        let is_owner = self.owner.as_deref().is_some_and(|o| token.has(o));
         let mut owner_rights_seen = false;
         let (mut allowed, mut denied) = (0u32, 0u32);
         for ace in list {
@@ -356,7 +383,7 @@ impl Sd {
             };
             let for_owner = who == owner_rights.as_slice();
             owner_rights_seen |= for_owner;
-            if !(in_token(who) || for_owner && is_owner) {
+            if !(token.has(who) || for_owner && is_owner) {
                 continue;
             }
             let mask = map_generic(mask) & FILE_ALL_ACCESS;
@@ -438,7 +465,7 @@ mod tests {
         };
         sd.merge(&null, si::DACL);
         assert!(sd.null_dacl());
-        assert_eq!(sd.granted(), FILE_ALL_ACCESS);
+        assert_eq!(sd.granted(Token::User), FILE_ALL_ACCESS);
         let again = Sd::parse(&sd.encode(0xF)).unwrap();
         assert!(again.null_dacl());
         // Setting a descriptor without DACL_PRESENT also leaves a NULL DACL.
@@ -455,12 +482,12 @@ mod tests {
             ..Sd::default()
         };
         sd.merge(&empty, si::DACL);
-        assert_eq!(sd.granted(), OWNER_RIGHTS);
-        assert_eq!(sd.check_owner(), Ok(()));
+        assert_eq!(sd.granted(Token::User), OWNER_RIGHTS);
+        assert_eq!(sd.check_owner(Token::User), Ok(()));
         // A stranger owns it: nothing at all.
         sd.owner = Some(sid(5, &[21, 1, 2, 3, 500]));
-        assert_eq!(sd.granted(), 0);
-        assert_eq!(sd.check_owner(), Err(INVALID_OWNER));
+        assert_eq!(sd.granted(Token::User), 0);
+        assert_eq!(sd.check_owner(Token::User), Err(INVALID_OWNER));
     }
 
     #[test]
@@ -478,7 +505,37 @@ mod tests {
             ])),
             ..Sd::default()
         };
-        assert_eq!(sd.granted(), FILE_ALL_ACCESS & !0x0001_0000);
+        assert_eq!(sd.granted(Token::User), FILE_ALL_ACCESS & !0x0001_0000);
+    }
+
+    #[test]
+    fn anonymous_logon_gets_only_what_names_it() {
+        let anonymous = sid(5, &[7]);
+        // Everyone does not include ANONYMOUS LOGON.
+        assert_eq!(Sd::synthesized(false).granted(Token::Anonymous), 0);
+        assert_eq!(Sd::synthesized(true).granted(Token::Anonymous), 0);
+        assert_eq!(
+            Sd::synthesized(false).check_owner(Token::Anonymous),
+            Err(INVALID_OWNER)
+        );
+        let sd = Sd {
+            control: SELF_RELATIVE | DACL_PRESENT,
+            owner: Some(sid(5, &[32, 544])),
+            dacl: Some(acl_from(&[
+                ace(0, 0, 0x0012_0089, &anonymous),
+                ace(0, 0, FILE_ALL_ACCESS, &sid(1, &[0])),
+            ])),
+            ..Sd::default()
+        };
+        assert_eq!(sd.granted(Token::Anonymous), 0x0012_0089);
+        assert_eq!(sd.granted(Token::User), FILE_ALL_ACCESS);
+        // A user's token does not hold ANONYMOUS LOGON.
+        let only_anonymous = Sd {
+            dacl: Some(acl_from(&[ace(0, 0, FILE_ALL_ACCESS, &anonymous)])),
+            ..sd
+        };
+        assert_eq!(only_anonymous.granted(Token::User), OWNER_RIGHTS);
+        assert_eq!(only_anonymous.granted(Token::Anonymous), FILE_ALL_ACCESS);
     }
 
     #[test]
@@ -493,7 +550,7 @@ mod tests {
             ])),
             ..Sd::default()
         };
-        assert_eq!(sd.granted(), 0x0012_008B);
+        assert_eq!(sd.granted(Token::User), 0x0012_008B);
     }
 
     #[test]
