@@ -10,13 +10,14 @@ mod mem;
 mod path;
 mod stream;
 mod types;
+mod watch;
 
 use core::future::Future;
 
 use bytes::Bytes;
 
 pub use error::VfsError;
-pub use local::{LocalFs, LocalFsOptions};
+pub use local::{DEFAULT_MAX_WATCHES, LocalFs, LocalFsOptions};
 pub use mem::{MemFs, MemFsOptions};
 pub use path::{MAX_COMPONENT_UNITS, MAX_PATH_UNITS, PathError, SmbPath, validate_component};
 pub use stream::{StreamPath, validate_stream_name};
@@ -24,6 +25,7 @@ pub use types::{
     DirEntry, Disposition, DosAttributes, FileInfo, FileTime, Handle, OpenAction, OpenHow,
     OpenKind, Opened, SetInfo, VolumeInfo,
 };
+pub use watch::{ChangeFeed, DirWatch, FEED_CAPACITY, FsEvent};
 
 /// The storage behind one share.
 ///
@@ -304,6 +306,31 @@ pub trait Vfs: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), VfsError>> + Send {
         let _ = (handle, new, replace);
         async { Err(VfsError::NotSupported("named streams")) }
+    }
+
+    /// Starts watching the directory `dir` (with `subtree`, every
+    /// directory below it too, as far as the storage's limit goes) for
+    /// changes made by anyone; they reach every [`ChangeFeed`] of
+    /// [`changes`](Vfs::changes) until the returned [`DirWatch`] is
+    /// dropped. The default: [`VfsError::NotSupported`] (the storage sees
+    /// no changes but the server's own).
+    fn watch(
+        &self,
+        dir: &SmbPath,
+        subtree: bool,
+    ) -> impl Future<Output = Result<DirWatch, VfsError>> + Send {
+        let _ = (dir, subtree);
+        async { Err(VfsError::NotSupported("watching directories")) }
+    }
+
+    /// A feed of the changes in the directories being watched (see
+    /// [`watch`](Vfs::watch)). The default: [`VfsError::NotSupported`].
+    ///
+    /// # Errors
+    /// [`VfsError::NotSupported`], or the storage's failure to set up
+    /// watching.
+    fn changes(&self) -> Result<ChangeFeed, VfsError> {
+        Err(VfsError::NotSupported("watching directories"))
     }
 }
 

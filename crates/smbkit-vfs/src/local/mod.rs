@@ -9,6 +9,7 @@ mod attrs;
 mod names;
 mod streams;
 mod vfs;
+mod watch;
 
 use std::collections::HashMap;
 use std::io;
@@ -25,6 +26,7 @@ use crate::types::{Disposition, DosAttributes, FileTime, Handle, OpenAction, Ope
 
 use attrs::DosXattr;
 use names::DirNames;
+pub use watch::DEFAULT_MAX_WATCHES;
 
 /// Settings of a [`LocalFs`].
 #[derive(Clone, Debug)]
@@ -43,6 +45,11 @@ pub struct LocalFsOptions {
     /// Volume serial number; default: derived from the root's device and
     /// inode numbers.
     pub serial: Option<u32>,
+    /// Directories watched at most for [`Vfs::watch`](crate::Vfs::watch)
+    /// (one inotify watch each; default [`DEFAULT_MAX_WATCHES`]). A
+    /// subtree with more directories is watched only in part, and its
+    /// watchers get [`FsEvent::Overflow`](crate::FsEvent::Overflow).
+    pub max_watches: usize,
 }
 
 impl Default for LocalFsOptions {
@@ -52,6 +59,7 @@ impl Default for LocalFsOptions {
             dos_xattr: true,
             fs_name: "NTFS".to_owned(),
             serial: None,
+            max_watches: DEFAULT_MAX_WATCHES,
         }
     }
 }
@@ -91,6 +99,8 @@ struct Inner {
     cache: Mutex<HashMap<(u64, u64), DirNames>>,
     /// Serialises the read-modify-write of stream attributes.
     stream_lock: Mutex<()>,
+    /// The inotify watcher, started by the first watch (watch.rs).
+    watcher: Mutex<Option<Arc<watch::Watcher>>>,
 }
 
 #[derive(Debug)]
@@ -157,6 +167,7 @@ impl LocalFs {
                 next_handle: AtomicU64::new(1),
                 cache: Mutex::new(HashMap::new()),
                 stream_lock: Mutex::new(()),
+                watcher: Mutex::new(None),
             }),
         })
     }

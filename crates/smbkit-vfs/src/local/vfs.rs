@@ -235,6 +235,14 @@ impl Vfs for LocalFs {
             .await
     }
 
+    async fn watch(&self, dir: &SmbPath, subtree: bool) -> Result<crate::DirWatch, VfsError> {
+        self.watch_dir(dir, subtree).await
+    }
+
+    fn changes(&self) -> Result<crate::ChangeFeed, VfsError> {
+        self.change_feed()
+    }
+
     async fn stat(&self, path: &SmbPath) -> Result<FileInfo, VfsError> {
         let path = path.clone();
         self.run(move |inner| match inner.resolve(&path)? {
