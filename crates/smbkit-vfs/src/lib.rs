@@ -88,6 +88,29 @@ pub trait Vfs: Send + Sync + 'static {
     /// links, confined to the share).
     fn stat(&self, path: &SmbPath) -> impl Future<Output = Result<FileInfo, VfsError>> + Send;
 
+    /// Current information about the entries `names` of the open directory
+    /// `dir`, in the order given, `None` for a name that is gone (or that
+    /// cannot be reported): what a directory enumeration that goes on
+    /// reports. Names are as [`Vfs::read_dir`] gave them. The default stats
+    /// each name below [`Vfs::disk_path`]; a backend may do it in one pass.
+    fn stat_entries(
+        &self,
+        dir: Handle,
+        names: Vec<String>,
+    ) -> impl Future<Output = Result<Vec<Option<FileInfo>>, VfsError>> + Send {
+        async move {
+            let base = self.disk_path(dir).await?;
+            let mut out = Vec::with_capacity(names.len());
+            for name in &names {
+                out.push(match base.join(name) {
+                    Ok(path) => self.stat(&path).await.ok(),
+                    Err(_) => None,
+                });
+            }
+            Ok(out)
+        }
+    }
+
     /// Changes times and attributes.
     fn set_info(
         &self,

@@ -602,6 +602,42 @@ mod cases {
             }
         }
     }
+    /// A continued enumeration's lookup: current information for listed
+    /// names, in order, `None` for a name removed since.
+    pub async fn stat_entries<V: Vfs>(fs: &V) {
+        mkdir(fs, "d").await;
+        put(fs, "d\\one", b"1").await;
+        put(fs, "d\\two", b"22").await;
+        mkdir(fs, "d\\sub").await;
+        let dir = fs.open(&p("d"), OpenHow::dir()).await.unwrap();
+        let listed: Vec<String> = fs
+            .read_dir(dir.handle)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(listed.len(), 3);
+        let two = fs
+            .open(
+                &p("d\\two"),
+                OpenHow::create_file().with_disposition(Disposition::OverwriteIf),
+            )
+            .await
+            .unwrap();
+        fs.write_at(two.handle, 0, b"longer").await.unwrap();
+        fs.close(two.handle).await.unwrap();
+        fs.remove(&p("d\\one")).await.unwrap();
+        let names = vec!["two".to_owned(), "one".to_owned(), "sub".to_owned()];
+        let got = fs.stat_entries(dir.handle, names).await.unwrap();
+        assert_eq!(got.len(), 3);
+        let two = got[0].as_ref().expect("two is there");
+        assert_eq!(two.size, 6);
+        assert_eq!(two.file_id, fs.stat(&p("d\\two")).await.unwrap().file_id);
+        assert!(got[1].is_none(), "one was removed");
+        assert!(got[2].as_ref().expect("sub is there").is_dir);
+        fs.close(dir.handle).await.unwrap();
+    }
 }
 
 macro_rules! suite {
@@ -647,4 +683,5 @@ suite!(
     lengths_and_gaps,
     volume,
     racing_open_if,
+    stat_entries,
 );

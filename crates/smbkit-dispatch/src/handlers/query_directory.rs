@@ -105,6 +105,59 @@ async fn snapshot<V: Vfs>(
     Ok(entries)
 }
 
+fn is_dot(name: &str) -> bool {
+    name == "." || name == ".."
+}
+
+/// Current information for the first entries of `rest` that may fit in
+/// `room` bytes of `class` output (at least one; a little more than fits
+/// rather than less), in one storage call: `None` for a name gone since the
+/// snapshot. `.` and `..` are never looked up (their slots are `None`; the
+/// caller does not ask for them).
+async fn refresh<V: Vfs>(
+    vfs: &V,
+    dir: smbkit_vfs::Handle,
+    rest: &[DirEntry],
+    class: DirClass,
+    room: usize,
+) -> Result<Vec<Option<FileInfo>>, NtStatus> {
+    let mut size = 0usize;
+    let mut take = 0usize;
+    for e in rest {
+        take = take.saturating_add(1);
+        // The fixed part, the name in UTF-16 (at most twice its UTF-8
+        // length) and up to 8 bytes of alignment.
+        size = size
+            .saturating_add(class.fixed_len())
+            .saturating_add(e.name.len().saturating_mul(2))
+            .saturating_add(8);
+        if size > room {
+            break;
+        }
+    }
+    let batch = rest.get(..take.max(1)).unwrap_or_default();
+    let names: Vec<String> = batch
+        .iter()
+        .filter(|e| !is_dot(&e.name))
+        .map(|e| e.name.clone())
+        .collect();
+    let mut found = vfs
+        .stat_entries(dir, names)
+        .await
+        .map_err(|e| e.status())?
+        .into_iter();
+    Ok(batch
+        .iter()
+        .map(|e| {
+            if is_dot(&e.name) {
+                None
+            } else {
+                found.next().flatten()
+            }
+        })
+        .collect())
+}
+
 pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
     let req = QueryDirectoryRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
     let open = server.open_for(call, req.file_id)?;
@@ -142,15 +195,23 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     let mut status = NtStatus::SUCCESS;
     let mut output = None;
     let share = server.share_of(&open)?;
-    let dir_path = server.path_of(&open);
+    let limit = usize::try_from(req.output_buffer_length).unwrap_or(usize::MAX);
+    // Current information for entries from `batch_at` on, looked up a
+    // response's worth at a time.
+    let mut current: Vec<Option<FileInfo>> = Vec::new();
+    let mut batch_at = enumeration.next;
     while let Some(entry) = enumeration.entries.get(enumeration.next) {
         let mut entry = entry.clone();
-        if !fresh && entry.name != "." && entry.name != ".." {
-            let current = match dir_path.join(&entry.name) {
-                Ok(path) => share.vfs.stat(&path).await.ok(),
-                Err(_) => None,
-            };
-            match current {
+        if !fresh && !is_dot(&entry.name) {
+            let mut k = enumeration.next.saturating_sub(batch_at);
+            if k >= current.len() {
+                batch_at = enumeration.next;
+                k = 0;
+                let rest = enumeration.entries.get(batch_at..).unwrap_or_default();
+                let room = limit.saturating_sub(builder.len());
+                current = refresh(share.vfs.as_ref(), open.data.handle, rest, class, room).await?;
+            }
+            match current.get_mut(k).and_then(Option::take) {
                 Some(info) => entry.info = info,
                 None => {
                     // Deleted since the snapshot: not listed.
@@ -171,7 +232,6 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             }
             Pushed::DoesNotFit => {
                 if builder.is_empty() {
-                    let limit = usize::try_from(req.output_buffer_length).unwrap_or(usize::MAX);
                     if limit < class.fixed_len() {
                         *lock(&open) = Some(enumeration);
                         return Err(NtStatus::INFO_LENGTH_MISMATCH);

@@ -245,6 +245,22 @@ impl Inner {
             .and_then(|o| self.read_xattr(o.fd()));
         Ok(self.build_info(&meta, x, &name_of(rel)))
     }
+
+    /// The information of the entry `name` of the directory `dir` (at
+    /// `base` below the root), or `None` when it is gone or not a file or
+    /// directory. A plain entry is read through the directory's descriptor;
+    /// a symbolic link is resolved from the share root (so a link to a
+    /// sibling works and one leaving the share is refused).
+    pub(super) fn entry_info(&self, dir: &Dir, base: &Path, name: &str) -> Option<FileInfo> {
+        let lmeta = dir.symlink_metadata(name).ok()?;
+        if lmeta.is_symlink() {
+            let rel = base.join(name);
+            let m = self.lmeta(&rel).ok()?;
+            self.info_at(&self.root, &rel, m).ok()
+        } else {
+            self.info_at(dir, Path::new(name), lmeta).ok()
+        }
+    }
 }
 
 #[cfg(test)]

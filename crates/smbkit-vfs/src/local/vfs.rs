@@ -1,7 +1,6 @@
 //! [`Vfs`] for [`LocalFs`]: every call runs on the blocking pool.
 
 use std::io;
-use std::path::Path;
 
 use bytes::Bytes;
 use cap_std::fs::{FileExt, Metadata, MetadataExt};
@@ -319,27 +318,33 @@ impl Vfs for LocalFs {
                 let Ok(name) = entry?.file_name().into_string() else {
                     continue; // not UTF-8: no client can name it
                 };
-                let Ok(lmeta) = dir.symlink_metadata(&name) else {
-                    continue;
-                };
-                // A plain entry is read through this directory's handle; a
-                // symbolic link is resolved from the share root (so a link to
-                // a sibling works and one leaving the share is refused).
-                let info = if lmeta.is_symlink() {
-                    let rel = base.join(&name);
-                    inner
-                        .lmeta(&rel)
-                        .map_err(VfsError::from)
-                        .and_then(|m| inner.info_at(&inner.root, &rel, m))
-                } else {
-                    inner.info_at(dir, Path::new(&name), lmeta)
-                };
-                if let Ok(info) = info {
+                if let Some(info) = inner.entry_info(dir, &base, &name) {
                     out.push(DirEntry { name, info });
                 }
             }
             out.sort_by(|a, b| a.name.cmp(&b.name));
             Ok(out)
+        })
+        .await
+    }
+
+    async fn stat_entries(
+        &self,
+        dir: Handle,
+        names: Vec<String>,
+    ) -> Result<Vec<Option<FileInfo>>, VfsError> {
+        let h = self.handle(dir)?;
+        // One blocking hop for the whole batch, each name looked up through
+        // the directory's own descriptor, as read_dir does.
+        self.run(move |inner| {
+            let Obj::Dir(d) = &h.obj else {
+                return Err(VfsError::NotADirectory);
+            };
+            let base = lock(&h.path).clone();
+            Ok(names
+                .iter()
+                .map(|name| inner.entry_info(d, &base, name))
+                .collect())
         })
         .await
     }
