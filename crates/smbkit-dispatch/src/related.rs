@@ -109,6 +109,7 @@ mod tests {
                 anonymous: false,
                 guest: false,
                 dialect: Dialect::Smb311,
+                client_guid: [0x5A; 16],
             }),
             tree: None,
         }

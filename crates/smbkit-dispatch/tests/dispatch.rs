@@ -35,6 +35,7 @@ fn request(command: Command, message_id: u64) -> Request {
             anonymous: false,
             guest: false,
             dialect: Dialect::Smb311,
+            client_guid: [0x5A; 16],
         }),
         tree: Some(Arc::new(TreeInfo {
             id: 7,

@@ -58,6 +58,7 @@ fn env() -> Env {
             anonymous: false,
             guest: false,
             dialect: Dialect::Smb311,
+            client_guid: [0x5A; 16],
         }),
         ipc: Arc::new(TreeInfo {
             id: 1,

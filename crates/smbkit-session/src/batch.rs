@@ -45,6 +45,9 @@ pub struct SessionInfo {
     pub guest: bool,
     /// The connection's dialect.
     pub dialect: Dialect,
+    /// The ClientGuid of the connection's NEGOTIATE (leases are per
+    /// client, MS-SMB2 3.3.1.4).
+    pub client_guid: [u8; 16],
 }
 
 /// A tree connect, as dispatch sees it.

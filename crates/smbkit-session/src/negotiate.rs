@@ -162,9 +162,12 @@ impl Connection {
         let encryption_on = config.encryption != EncryptionPolicy::Disabled;
         let mut server_caps = 0;
         if chosen >= Dialect::Smb210 {
-            // Leases are granted from 2.1 on (smbkit-dispatch's RqLs);
-            // directory leases are not, so DIRECTORY_LEASING stays off.
+            // Leases are granted from 2.1 on (smbkit-dispatch's RqLs).
             server_caps |= capabilities::LARGE_MTU | capabilities::LEASING;
+        }
+        if chosen.is_smb3() {
+            // Directory leases (v2 contexts on directories) are SMB 3 only.
+            server_caps |= capabilities::DIRECTORY_LEASING;
         }
         let mut cipher = None;
         let mut signing = SigningAlgorithm::AesCmac;

@@ -375,6 +375,7 @@ impl Connection {
             anonymous: auth.anonymous,
             guest: config.guest,
             dialect: negotiated.dialect,
+            client_guid: negotiated.client_guid,
         }));
         // The final response is signed for 3.x (3.3.4.1.1), and for 2.x
         // when the session signs.

@@ -3,16 +3,57 @@
 //! key rather than to one open, so that every open a client makes under
 //! one key shares them and never breaks itself.
 //!
-//! Leases live in the same per-file state as oplocks ([`OplockTable`]),
-//! so that one contention breaks both and one wait covers both.
+//! Leases live in the same per-file state as oplocks
+//! ([`OplockTable`](crate::OplockTable)), so that one contention breaks
+//! both and one wait covers both. A lease is known by its client's
+//! ClientGuid and its key ([`LeaseId`]): the server's LeaseTable is per
+//! client (MS-SMB2 3.3.1.4), so two connections of one client share their
+//! leases and two clients never do, whatever keys they choose.
+//!
+//! Directory leases (SMB 3.x, MS-SMB2 3.3.4.7) are leases on a directory's
+//! file: R or RH only, broken to none when the directory's contents change
+//! ([`OplockTable::break_dir`](crate::OplockTable::break_dir)), except for
+//! the lease whose key the changing open named as its ParentLeaseKey.
 
 use std::time::Instant;
 
-use crate::oplock::{FileOplocks, OplockTable};
-use crate::table::{FileKey, OpenId, Owner};
+use crate::oplock::FileOplocks;
+use crate::table::{OpenId, Owner};
 
 /// A lease key, chosen by the client (16 bytes).
 pub type LeaseKey = [u8; 16];
+
+/// A client's identity, its NEGOTIATE ClientGuid (16 bytes).
+pub type ClientGuid = [u8; 16];
+
+/// Which lease: the client and the key it chose (MS-SMB2 3.3.1.4: the
+/// LeaseTable is per ClientGuid).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct LeaseId {
+    /// The client's ClientGuid.
+    pub client: ClientGuid,
+    /// The lease key.
+    pub key: LeaseKey,
+}
+
+/// What a CREATE asks for under a lease (MS-SMB2 2.2.13.2.8, 2.2.13.2.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct LeaseRequest {
+    /// The client and key.
+    pub id: LeaseId,
+    /// The state asked for.
+    pub state: LeaseState,
+    /// A v2 request (it carries an epoch and maybe a parent key).
+    pub v2: bool,
+    /// The client's epoch (v2).
+    pub epoch: u16,
+    /// The ParentLeaseKey (v2, with SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET):
+    /// changes made through this open do not break the directory lease
+    /// with this key.
+    pub parent: Option<LeaseKey>,
+    /// The open is of a directory (only R and RH are granted).
+    pub directory: bool,
+}
 
 /// Lease state bits, as on the wire (MS-SMB2 2.2.13.2.8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -46,11 +87,11 @@ impl LeaseState {
         self.0 & !other.0 == 0
     }
 
-    fn has(self, bit: u32) -> bool {
+    pub(crate) fn has(self, bit: u32) -> bool {
         self.0 & bit != 0
     }
 
-    fn without(self, bit: u32) -> LeaseState {
+    pub(crate) fn without(self, bit: u32) -> LeaseState {
         LeaseState(self.0 & !bit)
     }
 }
@@ -85,6 +126,12 @@ pub struct LeaseGrant {
     /// A break of the lease is in progress (the response carries
     /// SMB2_LEASE_FLAG_BREAK_IN_PROGRESS).
     pub breaking: bool,
+    /// The lease is a v2 lease: the response is a v2 context whatever
+    /// version the request was (a lease keeps the version it began with).
+    pub v2: bool,
+    /// The lease's parent key (v2; answered with
+    /// SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET).
+    pub parent: Option<LeaseKey>,
 }
 
 /// Why a lease request or acknowledgment was refused.
@@ -108,27 +155,56 @@ pub enum LeaseError {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LeaseBreaking {
-    to: LeaseState,
-    deadline: Instant,
+    pub(crate) to: LeaseState,
+    pub(crate) deadline: Instant,
 }
 
 /// One lease of a file.
 #[derive(Clone, Debug)]
 pub(crate) struct LeaseEntry {
-    /// The client the key belongs to (its connection id: keys are unique
-    /// per client, MS-SMB2 3.3.1.4).
-    client: u64,
-    key: LeaseKey,
-    state: LeaseState,
-    epoch: u16,
-    v2: bool,
-    breaking: Option<LeaseBreaking>,
-    opens: Vec<(OpenId, Owner)>,
+    pub(crate) id: LeaseId,
+    pub(crate) state: LeaseState,
+    pub(crate) epoch: u16,
+    pub(crate) v2: bool,
+    /// A directory lease.
+    pub(crate) dir: bool,
+    pub(crate) parent: Option<LeaseKey>,
+    pub(crate) breaking: Option<LeaseBreaking>,
+    pub(crate) opens: Vec<(OpenId, Owner)>,
 }
 
 impl LeaseEntry {
-    fn is(&self, client: u64, key: &LeaseKey) -> bool {
-        self.client == client && self.key == *key
+    pub(crate) fn is(&self, id: &LeaseId) -> bool {
+        self.id == *id
+    }
+
+    /// The break of this lease from its state to `to`: the epoch moves
+    /// (v2), and the lease waits for an acknowledgment when it held more
+    /// than R. `None` when nothing changes or no open is left to tell.
+    pub(crate) fn start_break(&mut self, to: LeaseState, deadline: Instant) -> Option<LeaseBreak> {
+        let from = self.state;
+        if to == from || self.breaking.is_some() {
+            return None;
+        }
+        let &(_, owner) = self.opens.first()?;
+        let ack_required = from.has(LeaseState::WRITE) || from.has(LeaseState::HANDLE);
+        if self.v2 {
+            self.epoch = self.epoch.wrapping_add(1);
+        }
+        if ack_required {
+            self.breaking = Some(LeaseBreaking { to, deadline });
+        } else {
+            self.state = to;
+        }
+        Some(LeaseBreak {
+            key: self.id.key,
+            owner,
+            from,
+            to,
+            epoch: if self.v2 { self.epoch } else { 0 },
+            ack_required,
+            v2: self.v2,
+        })
     }
 
     pub(crate) fn has_open(&self, open: OpenId) -> bool {
@@ -163,13 +239,13 @@ pub(crate) enum LeaseContention {
 pub(crate) fn contend(
     state: &mut FileOplocks,
     what: LeaseContention,
-    except: Option<LeaseKey>,
+    except: Option<LeaseId>,
     new_deadline: Instant,
     out: &mut Vec<LeaseBreak>,
     deadline: &mut Option<Instant>,
 ) {
     for lease in &mut state.leases {
-        if Some(lease.key) == except {
+        if Some(lease.id) == except {
             continue;
         }
         if let Some(b) = lease.breaking {
@@ -197,33 +273,11 @@ pub(crate) fn contend(
             LeaseContention::Write => LeaseState::NONE,
             LeaseContention::Namespace => from.without(LeaseState::HANDLE),
         };
-        if to == from {
-            continue;
-        }
-        let ack_required = from.has(LeaseState::WRITE) || from.has(LeaseState::HANDLE);
-        if lease.v2 {
-            lease.epoch = lease.epoch.wrapping_add(1);
-        }
-        let Some(&(_, owner)) = lease.opens.first() else {
-            continue;
-        };
-        out.push(LeaseBreak {
-            key: lease.key,
-            owner,
-            from,
-            to,
-            epoch: if lease.v2 { lease.epoch } else { 0 },
-            ack_required,
-            v2: lease.v2,
-        });
-        if ack_required {
-            lease.breaking = Some(LeaseBreaking {
-                to,
-                deadline: new_deadline,
-            });
-            *deadline = Some(deadline.map_or(new_deadline, |d| d.min(new_deadline)));
-        } else {
-            lease.state = to;
+        if let Some(b) = lease.start_break(to, new_deadline) {
+            if b.ack_required {
+                *deadline = Some(deadline.map_or(new_deadline, |d| d.min(new_deadline)));
+            }
+            out.push(b);
         }
     }
 }
@@ -258,157 +312,9 @@ pub(crate) fn release(state: &mut FileOplocks, open: OpenId) -> bool {
     woke
 }
 
-/// The lease key `open` is under, if any.
-pub(crate) fn key_of(state: &FileOplocks, open: OpenId) -> Option<LeaseKey> {
-    state
-        .leases
-        .iter()
-        .find(|l| l.has_open(open))
-        .map(|l| l.key)
-}
-
-impl OplockTable {
-    /// The file `client`'s lease `key` is on, if it is in use.
-    #[must_use]
-    pub fn lease_file(&self, client: u64, key: &LeaseKey) -> Option<FileKey> {
-        self.lock()
-            .iter()
-            .find(|(_, s)| s.leases.iter().any(|l| l.is(client, key)))
-            .map(|(f, _)| *f)
-    }
-
-    /// Grants (or upgrades) the lease `key` on `file` to new open `open`
-    /// (MS-SMB2 3.3.5.9.8, 3.3.5.9.11): what of `requested` the other
-    /// `others` opens of the file allow (write caching only for a lease
-    /// whose opens are the file's only ones). A lease never loses state
-    /// here; while it breaks it gains nothing. `epoch` is the client's (v2).
-    ///
-    /// # Errors
-    /// [`LeaseError::OtherFile`] when the key is in use for another file.
-    #[allow(clippy::too_many_arguments)]
-    pub fn grant_lease(
-        &self,
-        file: FileKey,
-        open: OpenId,
-        owner: Owner,
-        key: LeaseKey,
-        requested: LeaseState,
-        v2: bool,
-        epoch: u16,
-        others: usize,
-    ) -> Result<LeaseGrant, LeaseError> {
-        let mut files = self.lock();
-        let client = owner.connection;
-        if files
-            .iter()
-            .any(|(f, s)| *f != file && s.leases.iter().any(|l| l.is(client, &key)))
-        {
-            return Err(LeaseError::OtherFile);
-        }
-        let state = files.entry(file).or_default();
-        let oplock_held = state.holders.iter().any(|h| h.exclusive());
-        let other_lease_exclusive = state
-            .leases
-            .iter()
-            .any(|l| !l.is(client, &key) && l.exclusive());
-        let requested = requested.grantable();
-        let grant = match state.leases.iter_mut().find(|l| l.is(client, &key)) {
-            Some(lease) => {
-                let outside = others.saturating_sub(lease.opens.len());
-                lease.opens.push((open, owner));
-                if lease.breaking.is_none() {
-                    let write_refused = outside > 0 || oplock_held || other_lease_exclusive;
-                    let whole = !(write_refused && requested.has(LeaseState::WRITE));
-                    if whole && requested != lease.state && lease.state.within(requested) {
-                        lease.state = requested;
-                        if lease.v2 {
-                            lease.epoch = lease.epoch.wrapping_add(1);
-                        }
-                    }
-                }
-                LeaseGrant {
-                    state: lease.state,
-                    epoch: lease.epoch,
-                    breaking: lease.breaking.is_some(),
-                }
-            }
-            None => {
-                let mut granted = requested;
-                if others > 0 || oplock_held || other_lease_exclusive {
-                    granted = granted.without(LeaseState::WRITE);
-                }
-                if oplock_held || other_lease_exclusive {
-                    granted = granted.without(LeaseState::HANDLE);
-                }
-                let epoch = if v2 { epoch.wrapping_add(1) } else { 0 };
-                // Kept even when nothing is granted: the opens under the
-                // key are the lease's, not others (smb2.lease.upgrade2).
-                state.leases.push(LeaseEntry {
-                    client,
-                    key,
-                    state: granted,
-                    epoch,
-                    v2,
-                    breaking: None,
-                    opens: vec![(open, owner)],
-                });
-                LeaseGrant {
-                    state: granted,
-                    epoch,
-                    breaking: false,
-                }
-            }
-        };
-        let empty = state.holders.is_empty() && state.leases.is_empty();
-        if empty {
-            files.remove(&file);
-        }
-        drop(files);
-        self.lock_opens().insert(open, file);
-        Ok(grant)
-    }
-
-    /// The acknowledgment of a break of `client`'s lease `key` with `acked` (MS-SMB2
-    /// 3.3.5.22.2). Returns the state now held.
-    ///
-    /// # Errors
-    /// [`LeaseError::NotFound`], [`LeaseError::NotBreaking`],
-    /// [`LeaseError::NotAccepted`].
-    pub fn acknowledge_lease(
-        &self,
-        client: u64,
-        key: &LeaseKey,
-        acked: LeaseState,
-    ) -> Result<LeaseState, LeaseError> {
-        let mut files = self.lock();
-        let state = files
-            .values_mut()
-            .find(|s| s.leases.iter().any(|l| l.is(client, key)))
-            .ok_or(LeaseError::NotFound)?;
-        let lease = state
-            .leases
-            .iter_mut()
-            .find(|l| l.is(client, key))
-            .ok_or(LeaseError::NotFound)?;
-        let breaking = lease.breaking.ok_or(LeaseError::NotBreaking)?;
-        if !acked.within(breaking.to) {
-            return Err(LeaseError::NotAccepted);
-        }
-        lease.state = acked;
-        lease.breaking = None;
-        state.wake();
-        Ok(acked)
-    }
-
-    /// The state of `client`'s lease `key`, none when it is not in use.
-    #[must_use]
-    pub fn lease_state(&self, client: u64, key: &LeaseKey) -> LeaseState {
-        self.lock()
-            .values()
-            .flat_map(|s| s.leases.iter())
-            .find(|l| l.is(client, key))
-            .map_or(LeaseState::NONE, |l| l.state)
-    }
+/// The lease `open` is under, if any.
+pub(crate) fn key_of(state: &FileOplocks, open: OpenId) -> Option<LeaseId> {
+    state.leases.iter().find(|l| l.has_open(open)).map(|l| l.id)
 }
 
 #[cfg(test)]

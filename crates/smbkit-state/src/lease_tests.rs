@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use super::*;
-use crate::oplock::{Contention, OplockLevel, Outcome};
+use crate::oplock::{Contention, OplockLevel, OplockTable, Outcome};
+use crate::table::FileKey;
 
 const FILE: FileKey = FileKey { volume: 0, file: 3 };
 const CLIENT: u64 = 1;
@@ -28,12 +29,34 @@ fn owner(connection: u64) -> Owner {
     }
 }
 
-fn open_by(lease: Option<LeaseKey>) -> Contention {
+fn open_by(lease: Option<LeaseId>) -> Contention {
     Contention::Open {
         stat: false,
         truncate: false,
         sharing_violation: false,
         lease,
+    }
+}
+
+/// Lease `key` of the client numbered `client` (its ClientGuid is the
+/// number repeated).
+fn lid(client: u64, key: LeaseKey) -> LeaseId {
+    LeaseId {
+        client: [u8::try_from(client).unwrap(); 16],
+        key,
+    }
+}
+
+/// A file lease request of client `client` (the connection number doubles
+/// as the client here).
+fn req(client: u64, key: LeaseKey, state: LeaseState, v2: bool, epoch: u16) -> LeaseRequest {
+    LeaseRequest {
+        id: lid(client, key),
+        state,
+        v2,
+        epoch,
+        parent: None,
+        directory: false,
     }
 }
 
@@ -55,26 +78,28 @@ async fn a_second_key_breaks_write_caching_and_waits_for_the_ack() {
     let t = table();
     let now = Instant::now();
     let g = t
-        .grant_lease(FILE, id(1), owner(1), K1, RWH, true, 4, 0)
+        .grant_lease(FILE, id(1), owner(1), &req(1, K1, RWH, true, 4), 0)
         .unwrap();
     assert_eq!(
         g,
         LeaseGrant {
             state: RWH,
             epoch: 5,
-            breaking: false
+            breaking: false,
+            v2: true,
+            parent: None,
         }
     );
     // The same key never breaks itself.
     assert!(matches!(
-        t.contend(FILE, open_by(Some(K1)), now),
+        t.contend(FILE, open_by(Some(lid(1, K1))), now),
         Outcome::Proceed { breaks, lease_breaks } if breaks.is_empty() && lease_breaks.is_empty()
     ));
     let Outcome::Wait {
         lease_breaks,
         mut wait,
         ..
-    } = t.contend(FILE, open_by(Some(K2)), now)
+    } = t.contend(FILE, open_by(Some(lid(2, K2))), now)
     else {
         panic!("RWH must break for another key");
     };
@@ -91,22 +116,25 @@ async fn a_second_key_breaks_write_caching_and_waits_for_the_ack() {
         }]
     );
     assert_eq!(
-        t.acknowledge_lease(1, &K1, RWH),
+        t.acknowledge_lease(&lid(1, K1), RWH),
         Err(LeaseError::NotAccepted),
         "more than the break allows"
     );
-    assert_eq!(t.acknowledge_lease(1, &K1, RH), Ok(RH));
+    assert_eq!(t.acknowledge_lease(&lid(1, K1), RH), Ok(RH));
     tokio::time::timeout(Duration::from_secs(1), wait.changed())
         .await
         .unwrap();
     assert_eq!(
-        t.acknowledge_lease(1, &K1, RH),
+        t.acknowledge_lease(&lid(1, K1), RH),
         Err(LeaseError::NotBreaking)
     );
-    assert_eq!(t.acknowledge_lease(1, &K2, R), Err(LeaseError::NotFound));
+    assert_eq!(
+        t.acknowledge_lease(&lid(1, K2), R),
+        Err(LeaseError::NotFound)
+    );
     // The second key gets RH beside it, not W.
     let g2 = t
-        .grant_lease(FILE, id(2), owner(2), K2, RWH, false, 0, 1)
+        .grant_lease(FILE, id(2), owner(2), &req(2, K2, RWH, false, 0), 1)
         .unwrap();
     assert_eq!(g2.state, RH);
     assert_eq!(g2.epoch, 0, "v1 leases have no epoch");
@@ -116,43 +144,43 @@ async fn a_second_key_breaks_write_caching_and_waits_for_the_ack() {
 fn opens_under_one_key_share_and_upgrade_the_lease() {
     let t = table();
     let g = t
-        .grant_lease(FILE, id(1), owner(1), K1, R, true, 0, 0)
+        .grant_lease(FILE, id(1), owner(1), &req(1, K1, R, true, 0), 0)
         .unwrap();
     assert_eq!((g.state, g.epoch), (R, 1));
     // A later CREATE with the same key upgrades; its first open does not
     // count against write caching.
     let g = t
-        .grant_lease(FILE, id(2), owner(1), K1, RWH, true, 0, 1)
+        .grant_lease(FILE, id(2), owner(1), &req(1, K1, RWH, true, 0), 1)
         .unwrap();
     assert_eq!((g.state, g.epoch), (RWH, 2));
     // Never downgraded by a smaller request.
     let g = t
-        .grant_lease(FILE, id(3), owner(1), K1, R, true, 0, 2)
+        .grant_lease(FILE, id(3), owner(1), &req(1, K1, R, true, 0), 2)
         .unwrap();
     assert_eq!(g.state, RWH);
     // The key belongs to this file now.
     let other = FileKey { volume: 0, file: 4 };
     assert_eq!(
-        t.grant_lease(other, id(4), owner(1), K1, R, true, 0, 0),
+        t.grant_lease(other, id(4), owner(1), &req(1, K1, R, true, 0), 0),
         Err(LeaseError::OtherFile)
     );
-    assert_eq!(t.lease_file(CLIENT, &K1), Some(FILE));
+    assert_eq!(t.lease_file(&lid(CLIENT, K1)), Some(FILE));
     // The lease goes with its last open.
     t.release(id(1));
     t.release(id(2));
-    assert_eq!(t.lease_state(CLIENT, &K1), RWH);
+    assert_eq!(t.lease_state(&lid(CLIENT, K1)), RWH);
     t.release(id(3));
-    assert_eq!(t.lease_state(CLIENT, &K1), LeaseState::NONE);
-    assert_eq!(t.lease_file(CLIENT, &K1), None);
+    assert_eq!(t.lease_state(&lid(CLIENT, K1)), LeaseState::NONE);
+    assert_eq!(t.lease_file(&lid(CLIENT, K1)), None);
 }
 
 #[test]
 fn read_leases_break_to_none_on_write_without_ack() {
     let t = table();
     let now = Instant::now();
-    t.grant_lease(FILE, id(1), owner(1), K1, R, false, 0, 1)
+    t.grant_lease(FILE, id(1), owner(1), &req(1, K1, R, false, 0), 1)
         .unwrap();
-    t.grant_lease(FILE, id(2), owner(2), K2, R, false, 0, 1)
+    t.grant_lease(FILE, id(2), owner(2), &req(2, K2, R, false, 0), 1)
         .unwrap();
     let Outcome::Proceed { lease_breaks, .. } =
         t.contend(FILE, Contention::Write { by: id(2) }, now)
@@ -164,15 +192,15 @@ fn read_leases_break_to_none_on_write_without_ack() {
         lease_breaks.first().map(|b| (b.key, b.to, b.ack_required)),
         Some((K1, LeaseState::NONE, false))
     );
-    assert_eq!(t.lease_state(CLIENT, &K1), LeaseState::NONE);
-    assert_eq!(t.lease_state(2, &K2), R);
+    assert_eq!(t.lease_state(&lid(CLIENT, K1)), LeaseState::NONE);
+    assert_eq!(t.lease_state(&lid(2, K2)), R);
 }
 
 #[test]
 fn handle_caching_breaks_on_sharing_violation_and_times_out() {
     let t = table();
     let now = Instant::now();
-    t.grant_lease(FILE, id(1), owner(1), K1, RH, true, 0, 0)
+    t.grant_lease(FILE, id(1), owner(1), &req(1, K1, RH, true, 0), 0)
         .unwrap();
     // A plain open that shares: RH stays.
     assert!(matches!(
@@ -199,29 +227,116 @@ fn handle_caching_breaks_on_sharing_violation_and_times_out() {
         t.contend(FILE, violating, later),
         Outcome::Proceed { .. }
     ));
-    assert_eq!(t.lease_state(CLIENT, &K1), R);
+    assert_eq!(t.lease_state(&lid(CLIENT, K1)), R);
 }
 
 #[test]
 fn upgrade_to_write_caching_under_the_same_key() {
     let t = table();
     let g = t
-        .grant_lease(FILE, id(1), owner(1), K1, R, false, 0, 0)
+        .grant_lease(FILE, id(1), owner(1), &req(1, K1, R, false, 0), 0)
         .unwrap();
     assert_eq!(g.state, R);
     let g = t
-        .grant_lease(FILE, id(2), owner(1), K1, LeaseState(5), false, 0, 1)
+        .grant_lease(
+            FILE,
+            id(2),
+            owner(1),
+            &req(1, K1, LeaseState(5), false, 0),
+            1,
+        )
         .unwrap();
     assert_eq!(g.state, LeaseState(5));
     // A lease granted nothing still owns its opens: a later upgrade under
     // the key may take W.
     let other = FileKey { volume: 0, file: 5 };
     let g = t
-        .grant_lease(other, id(3), owner(1), K2, LeaseState::NONE, false, 0, 0)
+        .grant_lease(
+            other,
+            id(3),
+            owner(1),
+            &req(1, K2, LeaseState::NONE, false, 0),
+            0,
+        )
         .unwrap();
     assert_eq!(g.state, LeaseState::NONE);
     let g = t
-        .grant_lease(other, id(4), owner(1), K2, RWH, false, 0, 1)
+        .grant_lease(other, id(4), owner(1), &req(1, K2, RWH, false, 0), 1)
         .unwrap();
     assert_eq!(g.state, RWH);
+}
+
+#[test]
+fn leases_are_per_client_not_per_key() {
+    let t = table();
+    let now = Instant::now();
+    // Client 1 on two connections (owners 1 and 3): one lease.
+    let a = LeaseRequest {
+        id: lid(1, K1),
+        ..req(1, K1, RWH, false, 0)
+    };
+    assert_eq!(
+        t.grant_lease(FILE, id(1), owner(1), &a, 0).unwrap().state,
+        RWH
+    );
+    let g = t.grant_lease(FILE, id(2), owner(3), &a, 1).unwrap();
+    assert_eq!(
+        g.state, RWH,
+        "the same client shares its lease over connections"
+    );
+    // Client 2 with the same key is another lease: it contends.
+    let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, open_by(Some(lid(2, K1))), now) else {
+        panic!("another client's key must break RWH");
+    };
+    assert_eq!(lease_breaks.len(), 1);
+    assert_eq!(t.acknowledge_lease(&lid(1, K1), RH), Ok(RH));
+    let b = t
+        .grant_lease(FILE, id(4), owner(2), &req(2, K1, RWH, false, 0), 2)
+        .unwrap();
+    assert_eq!(b.state, RH, "no W beside client 1's lease");
+    assert_eq!(t.lease_state(&lid(1, K1)), RH);
+    // Each client's key names its own file: client 2 may not use K1 for
+    // another file, client 3 may.
+    let other = FileKey { volume: 0, file: 9 };
+    assert_eq!(
+        t.grant_lease(other, id(5), owner(2), &req(2, K1, R, false, 0), 0),
+        Err(LeaseError::OtherFile)
+    );
+    assert!(
+        t.grant_lease(other, id(6), owner(4), &req(4, K1, R, false, 0), 0)
+            .is_ok()
+    );
+    assert_eq!(t.lease_file(&lid(4, K1)), Some(other));
+    assert_eq!(
+        t.acknowledge_lease(&lid(5, K1), R),
+        Err(LeaseError::NotFound)
+    );
+}
+
+#[test]
+fn a_lease_keeps_its_first_version() {
+    let t = table();
+    let g = t
+        .grant_lease(FILE, id(1), owner(1), &req(1, K1, R, true, 0x4711), 0)
+        .unwrap();
+    assert_eq!((g.state, g.epoch, g.v2), (R, 0x4712, true));
+    // A v1 request under the key is answered as the v2 lease it is.
+    let g = t
+        .grant_lease(FILE, id(2), owner(1), &req(1, K1, RH, false, 0), 1)
+        .unwrap();
+    assert_eq!((g.state, g.epoch, g.v2), (RH, 0x4713, true));
+    // And the other way round: a v1 lease stays v1 without an epoch.
+    let other = FileKey { volume: 0, file: 8 };
+    t.grant_lease(other, id(3), owner(1), &req(1, K2, R, false, 0), 0)
+        .unwrap();
+    let g = t
+        .grant_lease(
+            other,
+            id(4),
+            owner(1),
+            &req(1, K2, LeaseState(5), true, 9),
+            1,
+        )
+        .unwrap();
+    assert_eq!((g.state, g.epoch, g.v2), (LeaseState(5), 0, false));
 }

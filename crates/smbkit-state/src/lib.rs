@@ -4,13 +4,16 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod lease;
+mod lease_table;
 mod locks;
 mod notify;
 mod oplock;
 mod share;
 mod table;
 
-pub use lease::{LeaseBreak, LeaseError, LeaseGrant, LeaseKey, LeaseState};
+pub use lease::{
+    ClientGuid, LeaseBreak, LeaseError, LeaseGrant, LeaseId, LeaseKey, LeaseRequest, LeaseState,
+};
 pub use locks::{Io, LockError, LockRange, LockSpec, LockTable, MAX_LOCKS_PER_FILE, Waiter};
 pub use notify::{Change, MAX_PENDING_CHANGES, NotifyTable, Pending, Watch, WatchSpec};
 pub use oplock::{

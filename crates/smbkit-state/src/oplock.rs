@@ -7,14 +7,14 @@
 //! [`BreakWait`] that wakes when a break of the file completes). Time is passed in as an [`Instant`]
 //! so that tests can simulate it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::lease::{self, LeaseBreak, LeaseContention, LeaseEntry, LeaseKey};
+use crate::lease::{self, LeaseBreak, LeaseContention, LeaseEntry, LeaseId};
 use crate::table::{FileKey, OpenId, Owner};
 
 /// How long a break waits for its acknowledgment before the server
@@ -52,8 +52,8 @@ pub enum Contention {
         /// since their holder may close the handle it kept; leases lose
         /// handle caching).
         sharing_violation: bool,
-        /// The lease key of the new open: that lease never breaks for it.
-        lease: Option<LeaseKey>,
+        /// The lease of the new open: that lease never breaks for it.
+        lease: Option<LeaseId>,
     },
     /// A write, a byte-range lock, or a change of the end of file or
     /// allocation, through open `by`: every level II oplock breaks to none
@@ -190,6 +190,8 @@ pub struct OplockTable {
     files: Mutex<HashMap<FileKey, FileOplocks>>,
     /// Which file each holding open is on.
     opens: Mutex<HashMap<OpenId, FileKey>>,
+    /// The opens that wrote (their close breaks directory leases).
+    written: Mutex<HashSet<OpenId>>,
     timeout: Duration,
 }
 
@@ -215,6 +217,7 @@ impl OplockTable {
         OplockTable {
             files: Mutex::new(HashMap::new()),
             opens: Mutex::new(HashMap::new()),
+            written: Mutex::new(HashSet::new()),
             timeout,
         }
     }
@@ -227,6 +230,10 @@ impl OplockTable {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, HashMap<FileKey, FileOplocks>> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_written(&self) -> MutexGuard<'_, HashSet<OpenId>> {
+        self.written.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn lock_opens(&self) -> MutexGuard<'_, HashMap<OpenId, FileKey>> {
@@ -459,6 +466,7 @@ impl OplockTable {
     /// Drops the oplock of `open` with the open itself (CLOSE, logoff,
     /// disconnect): a break in progress on it completes.
     pub fn release(&self, open: OpenId) {
+        self.lock_written().remove(&open);
         let Some(file) = self.lock_opens().remove(&open) else {
             return;
         };

@@ -20,7 +20,7 @@ use core::future::{Future, poll_fn};
 use core::pin::pin;
 use core::task::Poll;
 
-use smbkit_state::{Pending, WatchSpec};
+use smbkit_state::{LeaseKey, Pending, WatchSpec};
 use smbkit_vfs::{SmbPath, Vfs};
 use smbkit_wire::change_notify::{ChangeNotifyRequest, ChangeNotifyResponse, WATCH_TREE};
 use smbkit_wire::codec::string_to_utf16le;
@@ -171,6 +171,8 @@ pub(crate) fn name_bit(is_dir: bool) -> u32 {
 pub(crate) fn renamed<V>(server: &FileServer<V>, open: &OpenRef, from: &SmbPath, to: &SmbPath) {
     let bit = name_bit(open.data.is_dir);
     let share = open.data.share;
+    super::dirlease::changed_by(server, open, from);
+    super::dirlease::changed_by(server, open, to);
     if from.parent() == to.parent() {
         report(server, share, from, action::RENAMED_OLD_NAME, bit);
         report(server, share, to, action::RENAMED_NEW_NAME, bit);
@@ -183,18 +185,22 @@ pub(crate) fn renamed<V>(server: &FileServer<V>, open: &OpenRef, from: &SmbPath,
 /// Reports that `open`'s file, at `path`, was deleted (delete-on-close).
 pub(crate) fn report_removed<V>(server: &FileServer<V>, open: &OpenRef, path: &SmbPath) {
     let bit = name_bit(open.data.is_dir);
+    super::dirlease::changed_by(server, open, path);
     report(server, open.data.share, path, action::REMOVED, bit);
 }
 
-/// Reports a name CREATE added (when `created`).
-pub(crate) fn created<V>(
+/// Reports a name CREATE added (when `created`); `parent_lease` is the
+/// ParentLeaseKey of the CREATE (that directory lease does not break).
+pub(crate) fn created<V: Vfs>(
     server: &FileServer<V>,
     share: usize,
     path: &SmbPath,
     created: bool,
     is_dir: bool,
+    parent_lease: Option<LeaseKey>,
 ) {
     if created {
+        super::dirlease::dir_changed(server, share, path, parent_lease);
         report(server, share, path, action::ADDED, name_bit(is_dir));
     }
 }
@@ -202,6 +208,7 @@ pub(crate) fn created<V>(
 /// Reports a WRITE of `count` bytes through `open` (size and last write).
 pub(crate) fn written<V: Vfs>(server: &FileServer<V>, open: &OpenRef, count: usize) {
     if count > 0 {
+        super::dirlease::written(server, open);
         let path = server.path_of(open);
         let bits = filter::SIZE | filter::LAST_WRITE;
         report(server, open.data.share, &path, action::MODIFIED, bits);
@@ -230,5 +237,6 @@ pub(crate) fn set_info_done<V: Vfs>(
         _ => return,
     };
     let path = server.path_of(open);
+    super::dirlease::changed_by(server, open, &path);
     report(server, open.data.share, &path, action::MODIFIED, bits);
 }

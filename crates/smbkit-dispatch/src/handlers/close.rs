@@ -35,6 +35,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             file_attributes: info.attributes.bits(),
         };
     }
+    super::dirlease::closing(server, &open);
     let closed = server.opens.remove(OpenId {
         persistent: open.id.persistent,
         volatile: open.id.volatile,

@@ -8,6 +8,7 @@ mod access;
 pub(crate) mod change_notify;
 mod close;
 pub(crate) mod create;
+mod dirlease;
 mod ea;
 mod flush;
 pub(crate) mod ioctl;

@@ -13,8 +13,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use smbkit_state::{
-    AckError, Break, Contention, FileKey, LeaseBreak, LeaseError, LeaseState, OpenId, OplockLevel,
-    Outcome,
+    AckError, Break, Contention, FileKey, LeaseBreak, LeaseError, LeaseId, LeaseState, OpenId,
+    OplockLevel, Outcome,
 };
 use smbkit_vfs::Vfs;
 use smbkit_wire::create::oplock_level;
@@ -103,7 +103,7 @@ const INVALID_OPLOCK_PROTOCOL: NtStatus = NtStatus(0xC000_00E3);
 
 /// Queues the lease break notifications (MS-SMB2 2.2.23.2) on the
 /// connection of an open of each lease (sealed when its session seals).
-pub(crate) fn send_lease_breaks<V: Vfs>(server: &FileServer<V>, breaks: &[LeaseBreak]) {
+pub(crate) fn send_lease_breaks<V>(server: &FileServer<V>, breaks: &[LeaseBreak]) {
     for b in breaks {
         let body = LeaseBreakNotification {
             new_epoch: b.epoch,
@@ -242,7 +242,13 @@ fn acknowledge_oplock<V: Vfs>(server: &FileServer<V>, call: &Call, ack: OplockBr
 fn acknowledge_lease<V: Vfs>(server: &FileServer<V>, call: &Call, ack: LeaseBreakAck) -> Answer {
     let state = server
         .oplocks
-        .acknowledge_lease(call.connection, &ack.lease_key, LeaseState(ack.lease_state))
+        .acknowledge_lease(
+            &LeaseId {
+                client: call.request.session.client_guid,
+                key: ack.lease_key,
+            },
+            LeaseState(ack.lease_state),
+        )
         .map_err(|e| match e {
             LeaseError::NotFound => NtStatus::OBJECT_NAME_NOT_FOUND,
             LeaseError::NotBreaking => NtStatus::UNSUCCESSFUL,

@@ -28,6 +28,7 @@ use smbkit_wire::{Command, FileId, Header, NtStatus, Pdu, Writer};
 mod copychunk;
 mod create;
 mod directory;
+mod dirlease;
 mod info;
 mod ioctl;
 mod lock;
@@ -62,6 +63,7 @@ fn env_with(read_only: bool) -> Env {
             anonymous: false,
             guest: false,
             dialect: Dialect::Smb311,
+            client_guid: [0x5A; 16],
         }),
         tree: Arc::new(TreeInfo {
             id: 5,

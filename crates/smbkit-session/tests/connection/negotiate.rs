@@ -29,7 +29,8 @@ fn negotiates_each_dialect() {
         assert_eq!(resp.capabilities & capabilities::DFS, 0);
         let leasing = resp.capabilities & capabilities::LEASING != 0;
         assert_eq!(leasing, d >= 0x0210, "leases from 2.1 on");
-        assert_eq!(resp.capabilities & capabilities::DIRECTORY_LEASING, 0);
+        let dir_leasing = resp.capabilities & capabilities::DIRECTORY_LEASING != 0;
+        assert_eq!(dir_leasing, d >= 0x0300, "directory leases are SMB 3 only");
         assert_eq!(resp.capabilities & capabilities::MULTI_CHANNEL, 0);
         let large = resp.capabilities & capabilities::LARGE_MTU != 0;
         assert_eq!(large, d >= 0x0210);

@@ -23,7 +23,7 @@ use smbkit_state::{Contention, FileKey, Owner, StateError};
 use smbkit_vfs::{Disposition, DosAttributes, FileInfo, OpenAction, OpenHow, OpenKind, StreamPath};
 use smbkit_wire::create::{
     CreateContext, CreateRequest, CreateResponse, access as acc, create_action, disposition,
-    impersonation, oplock_level, options,
+    impersonation, options,
 };
 use smbkit_wire::{FileId, NtStatus, Pdu};
 
@@ -228,10 +228,10 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         .transpose()?;
     let alloc = allocation_size(&req.contexts)?;
     let lease = rqls::requested(&req, call.request.session.dialect)?;
-    let lease_key = lease.as_ref().map(|l| rqls::parts(l).0);
+    let lease_key = lease.as_ref().map(|l| rqls::id(l, call));
     let existing = share.vfs.stat(&path).await.ok();
     if let Some(k) = &lease_key
-        && let Some(leased) = server.oplocks.lease_file(call.connection, k)
+        && let Some(leased) = server.oplocks.lease_file(k)
     {
         // A lease key names one file (MS-SMB2 3.3.5.9.8).
         let same = existing.as_ref().is_some_and(|i| {
@@ -390,7 +390,15 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             return Err(status);
         }
     }
-    super::change_notify::created(server, share_index, &path, created, info.is_dir);
+    let parent_lease = lease.as_ref().and_then(rqls::parent);
+    super::change_notify::created(
+        server,
+        share_index,
+        &path,
+        created,
+        info.is_dir,
+        parent_lease,
+    );
     if let Some(eas) = requested_eas.filter(|_| opened.action != OpenAction::Opened)
         && let Err(status) = super::ea::set(share.vfs.as_ref(), opened.handle, eas).await
     {
@@ -463,34 +471,34 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         volatile: open.id.volatile,
     };
     let others = server.opens.opens_of(key).saturating_sub(1);
-    let mut lease_context = None;
-    let oplock = match lease.as_ref().filter(|_| !info.is_dir) {
-        Some(l) => {
-            let (k, state, v2, epoch) = rqls::parts(l);
-            match server
-                .oplocks
-                .grant_lease(key, open.id, owner, k, state, v2, epoch, others)
-            {
-                Ok(grant) => {
-                    lease_context = Some(rqls::answer(l, grant));
-                    oplock_level::LEASE
-                }
-                Err(_) => {
-                    // The key went to another file meanwhile.
-                    let closed = server.opens.remove(open.id);
-                    server.release(closed.into_iter().collect()).await;
-                    return Err(NtStatus::INVALID_PARAMETER);
-                }
-            }
+    let granted_lease = rqls::grant(
+        server,
+        call,
+        lease.as_ref(),
+        key,
+        open.id,
+        owner,
+        info.is_dir,
+        others,
+    );
+    let (oplock, lease_context) = match granted_lease {
+        Ok(Some((level, context))) => (level, Some(context)),
+        Ok(None) => (
+            super::oplock_break::to_wire(server.oplocks.grant(
+                key,
+                open.id,
+                owner,
+                super::oplock_break::from_wire(req.requested_oplock_level),
+                info.is_dir,
+                others,
+            )),
+            None,
+        ),
+        Err(status) => {
+            let closed = server.opens.remove(open.id);
+            server.release(closed.into_iter().collect()).await;
+            return Err(status);
         }
-        None => super::oplock_break::to_wire(server.oplocks.grant(
-            key,
-            open.id,
-            owner,
-            super::oplock_break::from_wire(req.requested_oplock_level),
-            info.is_dir,
-            others,
-        )),
     };
 
     let mut contexts = Vec::new();

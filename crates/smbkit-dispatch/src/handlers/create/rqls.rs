@@ -4,12 +4,18 @@
 //! version they were asked in.
 
 use smbkit_session::Dialect;
-use smbkit_state::{LeaseGrant, LeaseKey, LeaseState};
+use smbkit_state::{
+    ClientGuid, FileKey, LeaseGrant, LeaseId, LeaseKey, LeaseRequest, LeaseState, OpenId, Owner,
+};
+use smbkit_vfs::Vfs;
 use smbkit_wire::NtStatus;
 use smbkit_wire::create::context::name;
 use smbkit_wire::create::context::rqls::lease_flags;
 use smbkit_wire::create::context::{Lease, LeaseV1, LeaseV2};
 use smbkit_wire::create::{CreateContext, CreateRequest, oplock_level};
+
+use crate::Call;
+use crate::files::FileServer;
 
 /// The lease a CREATE asks for: only with RequestedOplockLevel LEASE and a
 /// dialect of the 2.1 or 3.x family (2.0.2 has no leases: the context is
@@ -17,7 +23,7 @@ use smbkit_wire::create::{CreateContext, CreateRequest, oplock_level};
 ///
 /// # Errors
 /// INVALID_PARAMETER for a lease context that is neither 32 nor 52 bytes.
-pub(super) fn requested(
+pub(crate) fn requested(
     req: &CreateRequest<'_>,
     dialect: Dialect,
 ) -> Result<Option<Lease>, NtStatus> {
@@ -32,40 +38,111 @@ pub(super) fn requested(
         .map_err(|_| NtStatus::INVALID_PARAMETER)
 }
 
-/// The key, state, version and epoch of a request.
-pub(super) fn parts(lease: &Lease) -> (LeaseKey, LeaseState, bool, u16) {
-    match lease {
-        Lease::V1(l) => (l.lease_key, LeaseState(l.lease_state), false, 0),
-        Lease::V2(l) => (l.lease_key, LeaseState(l.lease_state), true, l.epoch),
+/// The state's request for `lease` by client `client` on a directory or
+/// not (the parent key only from a v2 context that flags it).
+pub(crate) fn request(lease: &Lease, client: ClientGuid, directory: bool) -> LeaseRequest {
+    let (key, state, v2, epoch) = match lease {
+        Lease::V1(l) => (l.lease_key, l.lease_state, false, 0),
+        Lease::V2(l) => (l.lease_key, l.lease_state, true, l.epoch),
+    };
+    LeaseRequest {
+        id: LeaseId { client, key },
+        state: LeaseState(state),
+        v2,
+        epoch,
+        parent: parent(lease),
+        directory,
     }
 }
 
-/// The response context for `lease` with what was granted.
-pub(super) fn answer(lease: &Lease, grant: LeaseGrant) -> CreateContext<'static> {
+/// The ParentLeaseKey of a v2 context that flags one.
+pub(crate) fn parent(lease: &Lease) -> Option<LeaseKey> {
+    match lease {
+        Lease::V1(_) => None,
+        Lease::V2(l) => {
+            (l.lease_flags & lease_flags::PARENT_LEASE_KEY_SET != 0).then_some(l.parent_lease_key)
+        }
+    }
+}
+
+/// The key of a lease context.
+pub(crate) fn key(lease: &Lease) -> LeaseKey {
+    match lease {
+        Lease::V1(l) => l.lease_key,
+        Lease::V2(l) => l.lease_key,
+    }
+}
+
+/// The lease a context of `call` names: its key under the client's
+/// ClientGuid.
+pub(crate) fn id(lease: &Lease, call: &Call) -> LeaseId {
+    LeaseId {
+        client: call.request.session.client_guid,
+        key: key(lease),
+    }
+}
+
+/// Grants the lease of `lease` (if any) to new open `open` of `file`
+/// (MS-SMB2 3.3.5.9.8, 3.3.5.9.11): the OplockLevel (LEASE) and the
+/// response context, or `None` when no lease applies and the oplock
+/// level decides (no context; a directory without a v2 context on a 3.x
+/// connection: directory leases are SMB 3 only).
+///
+/// # Errors
+/// INVALID_PARAMETER when the key went to another file meanwhile.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn grant<V: Vfs>(
+    server: &FileServer<V>,
+    call: &Call,
+    lease: Option<&Lease>,
+    file: FileKey,
+    open: OpenId,
+    owner: Owner,
+    is_dir: bool,
+    others: usize,
+) -> Result<Option<(u8, CreateContext<'static>)>, NtStatus> {
+    let Some(lease) = lease else {
+        return Ok(None);
+    };
+    if is_dir && (!call.request.session.dialect.is_smb3() || !matches!(lease, Lease::V2(_))) {
+        return Ok(None);
+    }
+    let req = request(lease, call.request.session.client_guid, is_dir);
+    let grant = server
+        .oplocks
+        .grant_lease(file, open, owner, &req, others)
+        .map_err(|_| NtStatus::INVALID_PARAMETER)?;
+    Ok(Some((oplock_level::LEASE, answer(req.id.key, grant))))
+}
+
+/// The response context for what was granted under `key`: in the lease's
+/// version, which is the version of the context that began it (MS-SMB2
+/// 3.3.5.9.11; smb2.lease.v2_epoch2 and v2_epoch3).
+pub(crate) fn answer(key: LeaseKey, grant: LeaseGrant) -> CreateContext<'static> {
     let breaking = if grant.breaking {
         lease_flags::BREAK_IN_PROGRESS
     } else {
         0
     };
-    let response = match lease {
-        Lease::V1(l) => Lease::V1(LeaseV1 {
-            lease_key: l.lease_key,
+    let response = if grant.v2 {
+        Lease::V2(LeaseV2 {
+            lease_key: key,
+            lease_state: grant.state.0,
+            lease_flags: breaking
+                | grant
+                    .parent
+                    .map_or(0, |_| lease_flags::PARENT_LEASE_KEY_SET),
+            lease_duration: 0,
+            parent_lease_key: grant.parent.unwrap_or([0; 16]),
+            epoch: grant.epoch,
+        })
+    } else {
+        Lease::V1(LeaseV1 {
+            lease_key: key,
             lease_state: grant.state.0,
             lease_flags: breaking,
             lease_duration: 0,
-        }),
-        Lease::V2(l) => Lease::V2(LeaseV2 {
-            lease_key: l.lease_key,
-            lease_state: grant.state.0,
-            lease_flags: breaking | (l.lease_flags & lease_flags::PARENT_LEASE_KEY_SET),
-            lease_duration: 0,
-            parent_lease_key: if l.lease_flags & lease_flags::PARENT_LEASE_KEY_SET != 0 {
-                l.parent_lease_key
-            } else {
-                [0; 16]
-            },
-            epoch: grant.epoch,
-        }),
+        })
     };
     response.to_context()
 }
