@@ -171,6 +171,21 @@ pub trait Vfs: Send + Sync + 'static {
         async { Err(VfsError::NotSupported("security descriptors")) }
     }
 
+    /// [`stat`](Vfs::stat) and [`security_at`](Vfs::security_at) of `path`
+    /// together (the descriptor `None` when none is stored or it cannot be
+    /// read): what a CREATE of an existing name needs first. The default
+    /// makes both calls; a backend may look the path up once.
+    fn stat_and_security(
+        &self,
+        path: &SmbPath,
+    ) -> impl Future<Output = Result<(FileInfo, Option<Vec<u8>>), VfsError>> + Send {
+        async move {
+            let info = self.stat(path).await?;
+            let sd = self.security_at(path).await.ok().flatten();
+            Ok((info, sd))
+        }
+    }
+
     /// Stores (`Some`) or forgets (`None`) the handle's security
     /// descriptor, at most [`MAX_SECURITY_LEN`] bytes
     /// ([`VfsError::InvalidParameter`] beyond). The default:

@@ -368,6 +368,13 @@ mod cases {
         fs.set_security(o.handle, Some(sd.clone())).await.unwrap();
         assert_eq!(fs.security(o.handle).await.unwrap(), Some(sd.clone()));
         assert_eq!(fs.security_at(&p("SD")).await.unwrap(), Some(sd.clone()));
+        let (info, stored) = fs.stat_and_security(&p("SD")).await.unwrap();
+        assert_eq!(stored, Some(sd.clone()));
+        assert_eq!(info, fs.stat(&p("sd")).await.unwrap());
+        assert_eq!(
+            status(fs.stat_and_security(&p("missing")).await),
+            NtStatus::OBJECT_NAME_NOT_FOUND
+        );
         let big = vec![0u8; smbkit_vfs::MAX_SECURITY_LEN + 1];
         assert_eq!(
             status(fs.set_security(o.handle, Some(big)).await),

@@ -246,6 +246,27 @@ impl Inner {
         Ok(self.build_info(&meta, x, &name_of(rel)))
     }
 
+    /// [`Inner::info_at`] of `rel` below the root, and its stored
+    /// security descriptor read through the same descriptor (`None` when
+    /// none is stored or it cannot be read).
+    pub(super) fn info_and_sd(&self, rel: &Path) -> Result<(FileInfo, Option<Vec<u8>>), VfsError> {
+        let lmeta = self.lmeta(rel)?;
+        let meta = if lmeta.is_symlink() {
+            self.root.metadata(rel)?
+        } else {
+            lmeta
+        };
+        if !meta.is_dir() && !meta.is_file() {
+            return Err(VfsError::AccessDenied);
+        }
+        let obj = Self::open_for_meta(&self.root, rel, meta.is_dir()).ok();
+        let x = obj.as_ref().and_then(|o| self.read_xattr(o.fd()));
+        let sd = obj
+            .as_ref()
+            .and_then(|o| self.read_sd(o.fd()).ok().flatten());
+        Ok((self.build_info(&meta, x, &name_of(rel)), sd))
+    }
+
     /// The information of the entry `name` of the directory `dir` (at
     /// `base` below the root), or `None` when it is gone or not a file or
     /// directory. A plain entry is read through the directory's descriptor;

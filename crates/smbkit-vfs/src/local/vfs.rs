@@ -251,6 +251,19 @@ impl Vfs for LocalFs {
         .await
     }
 
+    async fn stat_and_security(
+        &self,
+        path: &SmbPath,
+    ) -> Result<(FileInfo, Option<Vec<u8>>), VfsError> {
+        let path = path.clone();
+        // One lookup, one descriptor for both xattrs, one blocking hop.
+        self.run(move |inner| match inner.resolve(&path)? {
+            Found::Existing(rel) => inner.info_and_sd(&rel),
+            Found::Missing { .. } => Err(VfsError::NotFound),
+        })
+        .await
+    }
+
     async fn set_info(&self, handle: Handle, info: SetInfo) -> Result<(), VfsError> {
         let h = self.handle(handle)?;
         self.run(move |inner| {

@@ -28,6 +28,7 @@ use smbkit_wire::create::{
 use smbkit_wire::{FileId, NtStatus, Pdu};
 
 use super::access::{grant, maximal, share_mode, state_access};
+use super::security::Sd;
 use super::security::sd::Token;
 use super::{Answer, encode_failed, malformed, tree};
 use crate::files::{FileServer, OpenData};
@@ -229,7 +230,11 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     let alloc = allocation_size(&req.contexts)?;
     let lease = rqls::requested(&req, call.request.session.dialect)?;
     let lease_key = lease.as_ref().map(|l| rqls::id(l, call));
-    let existing = share.vfs.stat(&path).await.ok();
+    // One lookup for the object and its stored descriptor.
+    let (existing, stored_sd) = match share.vfs.stat_and_security(&path).await {
+        Ok((info, sd)) => (Some(info), sd.and_then(|b| Sd::parse(&b).ok())),
+        Err(_) => (None, None),
+    };
     if let Some(k) = &lease_key
         && let Some(leased) = server.oplocks.lease_file(k)
     {
@@ -250,7 +255,10 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     }
     let share_max = maximal(share.read_only);
     let max = match &existing {
-        Some(_) => secd::existing_max(share.vfs.as_ref(), &path, share_max, token).await,
+        Some(_) => {
+            let vfs = share.vfs.as_ref();
+            secd::existing_max(vfs, &path, stored_sd, share_max, token).await
+        }
         // A missing name that is only opened is OBJECT_NAME_NOT_FOUND, below.
         None if matches!(disp, Disposition::Open | Disposition::Overwrite) => share_max,
         None => {

@@ -37,7 +37,7 @@ pub(super) fn requested(
 }
 
 /// What the descriptors let `token` do on the existing object at `path`,
-/// within `share_max`: the object's own DACL, DELETE when the parent
+/// whose stored descriptor is `stored`, within `share_max`: its own DACL, DELETE when the parent
 /// directory grants FILE_DELETE_CHILD and FILE_READ_ATTRIBUTES when it
 /// grants FILE_LIST_DIRECTORY (MS-FSA 2.1.5.1.2.1). An object without a
 /// stored descriptor has the synthesized one, which grants a user
@@ -45,10 +45,11 @@ pub(super) fn requested(
 pub(super) async fn existing_max<V: Vfs>(
     vfs: &V,
     path: &SmbPath,
+    stored: Option<Sd>,
     share_max: u32,
     token: Token,
 ) -> u32 {
-    let sd = match stored_at(vfs, path).await {
+    let sd = match stored {
         Some(sd) => sd,
         None if token == Token::User => return share_max,
         None => Sd::synthesized(false),

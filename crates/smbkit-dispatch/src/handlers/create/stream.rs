@@ -206,7 +206,9 @@ pub(super) async fn open<V: Vfs>(
     let max = match &existing {
         Some(_) => {
             let token = Token::of(&call.request.session);
-            secd::existing_max(share.vfs.as_ref(), &path, maximal(share.read_only), token).await
+            let vfs = share.vfs.as_ref();
+            let stored = super::super::security::stored_at(vfs, &path).await;
+            secd::existing_max(vfs, &path, stored, maximal(share.read_only), token).await
         }
         None => maximal(share.read_only),
     };
