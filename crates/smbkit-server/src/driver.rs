@@ -19,13 +19,14 @@ use std::time::Duration;
 
 use smbkit_dispatch::smbkit_vfs::LocalFs;
 use smbkit_dispatch::{CancelHandle, Dispatcher, DriverEvent, Interim, Notification};
-use smbkit_session::{Batch, Connection, Item};
+use smbkit_session::{Batch, Connection, Item, PreviousSession};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::{mpsc, watch};
 
 use tracing::Instrument;
 
 use crate::flights::Flights;
+use crate::previous::EndSession;
 use crate::throttle::LogonThrottle;
 
 use crate::frame::{FrameError, now_filetime, read_frame};
@@ -60,6 +61,8 @@ pub(crate) struct Guard {
     pub unauthenticated_timeout: Duration,
     /// Failed-logon delays per address, shared by all connections.
     pub throttle: Arc<LogonThrottle>,
+    /// Where sign-ins naming a previous session reach the other connections.
+    pub previous: Arc<crate::previous::Registry>,
 }
 
 pub(crate) async fn drive(
@@ -73,6 +76,7 @@ pub(crate) async fn drive(
 ) -> String {
     let id = dispatcher.connection_id();
     let mut notifications = dispatcher.notifier().register(id);
+    let mut registration = guard.previous.register(id);
     let (frames_tx, mut frames) = mpsc::channel(READ_AHEAD);
     let reader = tokio::spawn(read_loop(reader, max_frame, frames_tx).in_current_span());
     let (interim_tx, mut interims) = mpsc::unbounded_channel();
@@ -89,8 +93,15 @@ pub(crate) async fn drive(
         guard,
     };
     let reason = driver
-        .run(&mut frames, &mut interims, &mut notifications, stop)
+        .run(
+            &mut frames,
+            &mut interims,
+            &mut notifications,
+            &mut registration.offers,
+            stop,
+        )
         .await;
+    drop(registration);
     reader.abort();
     driver.finish().await;
     reason
@@ -140,6 +151,7 @@ impl Driver {
         frames: &mut mpsc::Receiver<FrameResult>,
         interims: &mut mpsc::UnboundedReceiver<DriverEvent>,
         notifications: &mut mpsc::Receiver<Notification>,
+        offers: &mut mpsc::UnboundedReceiver<EndSession>,
         stop: &mut watch::Receiver<bool>,
     ) -> String {
         loop {
@@ -151,6 +163,13 @@ impl Driver {
                 Some(event) = interims.recv() => self.event(event).await,
                 Some(batch) = self.tasks.next(), if !self.tasks.is_empty() => self.answer(batch).await,
                 Some(note) = notifications.recv() => self.notify(&note).await,
+                // Before new frames: a previous session another connection
+                // ended must be gone before this one's next request.
+                Some(offer) = offers.recv() => {
+                    self.end_previous(&offer.previous).await;
+                    let _ = offer.done.send(());
+                    Ok(())
+                }
                 _ = stop.changed() => Err("server shutting down".to_owned()),
                 () = sleep_until_some(self.deadline) => Err(format!(
                     "no session authenticated within {} s",
@@ -195,6 +214,13 @@ impl Driver {
             if let Some(handle) = self.flights.get(&message_id) {
                 tracing::debug!(message_id, "cancelling");
                 handle.cancel();
+            }
+        }
+        // A sign-in named a previous session: end it here or elsewhere
+        // before the sign-in is answered.
+        for previous in self.connection.take_previous_sessions() {
+            if !self.end_previous(&previous).await {
+                self.guard.previous.offer(self.id, &previous).await;
             }
         }
         if batch.has_pending() {
@@ -260,6 +286,28 @@ impl Driver {
             Some(bytes) => self.send(bytes).await,
             None => Ok(()),
         }
+    }
+
+    /// Ends `previous` if this connection holds it (a LOGOFF in effect):
+    /// cancels its requests in flight and closes the opens of its trees.
+    /// Returns whether it was here.
+    async fn end_previous(&mut self, previous: &PreviousSession) -> bool {
+        let Some(cancelled) = self.connection.end_previous_session(previous) else {
+            return false;
+        };
+        for message_id in cancelled {
+            if let Some(handle) = self.flights.get(&message_id) {
+                handle.cancel();
+            }
+        }
+        self.sweeps_owed = if self.tasks.is_empty() {
+            0
+        } else {
+            SWEEPS_OWED
+        };
+        let closed = self.dispatcher.sweep(self.id).await;
+        tracing::debug!(session = previous.id, closed, "previous session ended");
+        true
     }
 
     /// A handler went async.

@@ -7,6 +7,7 @@ pub mod config;
 mod driver;
 mod flights;
 pub mod frame;
+mod previous;
 mod server;
 mod throttle;
 

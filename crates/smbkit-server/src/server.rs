@@ -59,6 +59,8 @@ struct Shared {
     max_frame: u32,
     limits: crate::config::LimitsConfig,
     throttle: Arc<crate::throttle::LogonThrottle>,
+    /// The connections, for PreviousSessionId.
+    previous: Arc<crate::previous::Registry>,
 }
 
 /// An SMB server bound to its listen addresses.
@@ -159,6 +161,7 @@ impl Server {
                     config.limits.logon_failures_before_delay,
                     config.limits.max_logon_delay,
                 )),
+                previous: Arc::default(),
             }),
             config,
         })
@@ -279,6 +282,7 @@ async fn serve_connection(
             peer: peer.ip(),
             unauthenticated_timeout: shared.limits.unauthenticated_timeout,
             throttle: Arc::clone(&shared.throttle),
+            previous: Arc::clone(&shared.previous),
         },
     )
     .await;

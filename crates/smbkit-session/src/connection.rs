@@ -89,6 +89,8 @@ pub struct Connection {
     pub(crate) async_ids: u64,
     /// Failed logons since the driver last asked ([`Connection::take_logon_failures`]).
     pub(crate) logon_failures: u32,
+    /// Previous sessions named by sign-ins ([`Connection::take_previous_sessions`]).
+    pub(crate) previous_sessions: Vec<crate::previous::PreviousSession>,
 }
 
 impl fmt::Debug for Connection {
@@ -165,6 +167,7 @@ impl Connection {
             inflight: HashMap::new(),
             async_ids: 0,
             logon_failures: 0,
+            previous_sessions: Vec::new(),
         }
     }
 

@@ -9,6 +9,7 @@ mod connection;
 pub mod credits;
 mod inflight;
 mod negotiate;
+mod previous;
 mod respond;
 mod session;
 mod tree;
@@ -19,6 +20,7 @@ pub use config::{
     SigningPolicy,
 };
 pub use connection::Connection;
+pub use previous::PreviousSession;
 pub use respond::NOTIFICATION_MESSAGE_ID;
 pub use tree::IPC_SHARE;
 

@@ -388,6 +388,16 @@ impl Connection {
             "session established"
         );
         let flags = session_flags_of(auth.anonymous, session.encrypt_data);
+        // PreviousSessionId: the driver ends that session of the same user
+        // (MS-SMB2 3.3.5.5.3; see previous.rs). Anonymous ends nothing.
+        if req.previous_session_id != 0 && req.previous_session_id != sid && !auth.anonymous {
+            self.previous_sessions
+                .push(crate::previous::PreviousSession::new(
+                    req.previous_session_id,
+                    auth.user.clone(),
+                    sid,
+                ));
+        }
         setup_success(flags, token, slot)
     }
 }

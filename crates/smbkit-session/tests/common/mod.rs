@@ -69,6 +69,8 @@ pub struct Client {
     pub sign: bool,
     /// Seal outgoing requests when keys exist.
     pub seal: bool,
+    /// PreviousSessionId of the next sign-in.
+    pub previous_session_id: u64,
 }
 
 pub fn header(command: Command, message_id: u64, session_id: u64, tree_id: u32) -> Header {
@@ -133,6 +135,7 @@ impl Client {
             s2c_key: Vec::new(),
             sign: true,
             seal: false,
+            previous_session_id: 0,
         }
     }
 
@@ -327,6 +330,7 @@ impl Client {
         let body = SessionSetupRequest {
             security_mode: 1,
             security_buffer: token,
+            previous_session_id: self.previous_session_id,
             ..SessionSetupRequest::default()
         }
         .encode_body_to_vec()

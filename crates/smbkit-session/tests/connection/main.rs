@@ -16,5 +16,6 @@ mod compound;
 mod encryption;
 mod limits;
 mod negotiate;
+mod previous;
 mod session_setup;
 mod sessions;
