@@ -211,6 +211,12 @@ impl LeaseEntry {
         self.opens.iter().any(|(o, _)| *o == open)
     }
 
+    /// Whether no oplock may be granted beside it: it holds write or
+    /// handle caching, or is breaking (smb2.lease.oplock).
+    pub(crate) fn bars_oplocks(&self) -> bool {
+        self.exclusive() || self.state.has(LeaseState::HANDLE)
+    }
+
     /// Whether it holds write caching or is breaking (an exclusive-like
     /// grant that keeps oplocks away).
     pub(crate) fn exclusive(&self) -> bool {
@@ -226,6 +232,7 @@ pub(crate) enum LeaseContention {
         stat: bool,
         truncate: bool,
         sharing_violation: bool,
+        delete: bool,
     },
     /// A write or lock by an open not under this key.
     Write,
@@ -260,16 +267,18 @@ pub(crate) fn contend(
                 ..
             } => from,
             LeaseContention::Open { truncate: true, .. } => LeaseState::NONE,
+            // A sharing violation breaks handle caching only, so that the
+            // holder may close the handles it keeps (MS-FSA 2.1.4.12; the
+            // open fails after, and the next one breaks W:
+            // smb2.lease.break_twice); an open that shares breaks W.
             LeaseContention::Open {
-                sharing_violation, ..
-            } => {
-                let to = from.without(LeaseState::WRITE);
-                if sharing_violation {
-                    to.without(LeaseState::HANDLE)
-                } else {
-                    to
-                }
+                sharing_violation: true,
+                ..
+            } => from.without(LeaseState::HANDLE),
+            LeaseContention::Open { delete: true, .. } => {
+                from.without(LeaseState::WRITE).without(LeaseState::HANDLE)
             }
+            LeaseContention::Open { .. } => from.without(LeaseState::WRITE),
             LeaseContention::Write => LeaseState::NONE,
             LeaseContention::Namespace => from.without(LeaseState::HANDLE),
         };

@@ -77,7 +77,9 @@ impl OplockTable {
                 if others > 0 || oplock_held || other_lease_exclusive {
                     granted = granted.without(LeaseState::WRITE);
                 }
-                if oplock_held || other_lease_exclusive {
+                // No handle caching beside any oplock, level II included
+                // (smb2.lease.oplock).
+                if !state.holders.is_empty() || other_lease_exclusive {
                     granted = granted.without(LeaseState::HANDLE);
                 }
                 // Kept even when nothing is granted: the opens under the

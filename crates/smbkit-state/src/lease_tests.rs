@@ -34,6 +34,7 @@ fn open_by(lease: Option<LeaseId>) -> Contention {
         stat: false,
         truncate: false,
         sharing_violation: false,
+        delete: false,
         lease,
     }
 }
@@ -211,6 +212,7 @@ fn handle_caching_breaks_on_sharing_violation_and_times_out() {
         stat: false,
         truncate: false,
         sharing_violation: true,
+        delete: false,
         lease: None,
     };
     let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, violating, now) else {
@@ -339,4 +341,87 @@ fn a_lease_keeps_its_first_version() {
         )
         .unwrap();
     assert_eq!((g.state, g.epoch, g.v2), (LeaseState(5), 0, false));
+}
+
+#[test]
+fn a_sharing_violation_breaks_handle_caching_and_keeps_write() {
+    // smb2.lease.break_twice: RWH breaks to RW for the violating open,
+    // then RW to R for the next open that shares.
+    let t = table();
+    let now = Instant::now();
+    t.grant_lease(FILE, id(1), owner(1), &req(1, K1, RWH, true, 0x11), 0)
+        .unwrap();
+    let violating = Contention::Open {
+        stat: false,
+        truncate: false,
+        sharing_violation: true,
+        delete: false,
+        lease: Some(lid(1, K2)),
+    };
+    let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, violating, now) else {
+        panic!("H must break");
+    };
+    let b = lease_breaks.first().unwrap();
+    assert_eq!((b.from, b.to, b.epoch), (RWH, LeaseState(5), 0x13));
+    assert_eq!(
+        t.acknowledge_lease(&lid(1, K1), LeaseState(5)),
+        Ok(LeaseState(5))
+    );
+    // Still violating: nothing left to break.
+    assert!(matches!(
+        t.contend(FILE, violating, now),
+        Outcome::Proceed { lease_breaks, .. } if lease_breaks.is_empty()
+    ));
+    let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, open_by(Some(lid(1, K2))), now) else {
+        panic!("W must break");
+    };
+    let b = lease_breaks.first().unwrap();
+    assert_eq!((b.from, b.to, b.epoch), (LeaseState(5), R, 0x14));
+}
+
+#[test]
+fn oplocks_beside_leases() {
+    // smb2.lease.oplock: no oplock beside handle caching, level II beside
+    // R; no H for a lease beside any oplock.
+    let t = table();
+    t.grant_lease(FILE, id(1), owner(1), &req(1, K1, RH, false, 0), 0)
+        .unwrap();
+    assert_eq!(
+        t.grant(FILE, id(2), owner(1), OplockLevel::LevelII, false, 1),
+        OplockLevel::None
+    );
+    let other = FileKey { volume: 0, file: 6 };
+    t.grant_lease(other, id(3), owner(1), &req(1, K2, R, false, 0), 0)
+        .unwrap();
+    assert_eq!(
+        t.grant(other, id(4), owner(1), OplockLevel::Batch, false, 1),
+        OplockLevel::LevelII
+    );
+    let third = FileKey { volume: 0, file: 7 };
+    t.grant(third, id(5), owner(1), OplockLevel::LevelII, false, 0);
+    let g = t
+        .grant_lease(third, id(6), owner(1), &req(1, [3; 16], RWH, false, 0), 1)
+        .unwrap();
+    assert_eq!(g.state, R);
+}
+
+#[test]
+fn a_delete_on_close_open_breaks_handle_caching() {
+    // smb2.lease.unlink: another client's unlink breaks RH to R.
+    let t = table();
+    let now = Instant::now();
+    t.grant_lease(FILE, id(1), owner(1), &req(1, K1, RH, false, 0), 0)
+        .unwrap();
+    let unlink = Contention::Open {
+        stat: false,
+        truncate: false,
+        sharing_violation: false,
+        delete: true,
+        lease: None,
+    };
+    let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, unlink, now) else {
+        panic!("H must break for a delete");
+    };
+    let b = lease_breaks.first().unwrap();
+    assert_eq!((b.from, b.to, b.ack_required), (RH, R, true));
 }

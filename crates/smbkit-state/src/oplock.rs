@@ -52,6 +52,9 @@ pub enum Contention {
         /// since their holder may close the handle it kept; leases lose
         /// handle caching).
         sharing_violation: bool,
+        /// The new open deletes the file when it closes (DELETE_ON_CLOSE):
+        /// leases lose handle caching (smb2.lease.unlink).
+        delete: bool,
         /// The lease of the new open: that lease never breaks for it.
         lease: Option<LeaseId>,
     },
@@ -259,7 +262,7 @@ impl OplockTable {
         let mut files = self.lock();
         let state = files.entry(file).or_default();
         let exclusive_held = state.holders.iter().any(Holder::exclusive)
-            || state.leases.iter().any(LeaseEntry::exclusive);
+            || state.leases.iter().any(LeaseEntry::bars_oplocks);
         let level = if exclusive_held {
             OplockLevel::None
         } else if others == 0 {
@@ -388,12 +391,14 @@ impl OplockTable {
                 stat,
                 truncate,
                 sharing_violation,
+                delete,
                 lease,
             } => (
                 LeaseContention::Open {
                     stat,
                     truncate,
                     sharing_violation,
+                    delete,
                 },
                 lease,
             ),

@@ -23,6 +23,7 @@ const OPEN: Contention = Contention::Open {
     stat: false,
     truncate: false,
     sharing_violation: false,
+    delete: false,
     lease: None,
 };
 
@@ -136,6 +137,7 @@ fn acknowledging_above_the_break_level_leaves_the_break_level() {
         stat: false,
         truncate: true,
         sharing_violation: false,
+        delete: false,
         lease: None,
     };
     let Outcome::Wait { breaks, .. } = t.contend(FILE, truncate, now) else {
@@ -162,6 +164,7 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
         stat: true,
         truncate: false,
         sharing_violation: false,
+        delete: false,
         lease: None,
     };
     assert!(
@@ -177,6 +180,7 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
         stat: true,
         truncate: true,
         sharing_violation: false,
+        delete: false,
         lease: None,
     };
     assert!(matches!(
@@ -187,6 +191,7 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
         stat: false,
         truncate: false,
         sharing_violation: true,
+        delete: false,
         lease: None,
     };
     assert!(

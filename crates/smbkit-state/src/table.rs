@@ -311,6 +311,19 @@ impl<T> OpenTable<T> {
         self.lock().files.get(&file).map_or(0, |s| s.opens.len())
     }
 
+    /// Number of opens of `file` for which `counts` is true.
+    #[must_use]
+    pub fn count_opens(&self, file: FileKey, mut counts: impl FnMut(&Open<T>) -> bool) -> usize {
+        let inner = self.lock();
+        inner.files.get(&file).map_or(0, |s| {
+            s.opens
+                .iter()
+                .filter_map(|id| inner.opens.get(id))
+                .filter(|o| counts(o))
+                .count()
+        })
+    }
+
     /// The name kept for `file` (the latest one it was opened or renamed by).
     #[must_use]
     pub fn name(&self, file: FileKey) -> Option<String> {

@@ -114,9 +114,11 @@ const ACCESS_SYSTEM_SECURITY: u32 = 0x0100_0000;
 const INVALID_ATTRIBUTES: u32 = 0xFFFF_8048;
 /// FILE_ATTRIBUTE_ENCRYPTED: no encryption at rest.
 const ENCRYPTED: u32 = 0x0000_4000;
-/// The access of a "stat open", which breaks no oplock (MS-FSA
-/// 2.1.5.1.2): attributes and synchronization only.
-const STAT_ACCESS: u32 = acc::FILE_READ_ATTRIBUTES | acc::FILE_WRITE_ATTRIBUTES | acc::SYNCHRONIZE;
+/// The access of a "stat open", which breaks no oplock or lease (MS-FSA
+/// 2.1.5.1.2): attributes, READ_CONTROL and synchronization only
+/// (smb2.lease.statopen4).
+const STAT_ACCESS: u32 =
+    acc::FILE_READ_ATTRIBUTES | acc::FILE_WRITE_ATTRIBUTES | acc::SYNCHRONIZE | acc::READ_CONTROL;
 /// STATUS_PRIVILEGE_NOT_HELD (MS-ERREF 2.3.1).
 const PRIVILEGE_NOT_HELD: NtStatus = NtStatus(0xC000_0061);
 
@@ -336,6 +338,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             stat,
             truncate,
             sharing_violation: server.opens.check(key, wanted, shared).is_err(),
+            delete: delete_on_close,
             lease: lease_key,
         })
         .await?;
@@ -479,16 +482,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         volatile: open.id.volatile,
     };
     let others = server.opens.opens_of(key).saturating_sub(1);
-    let granted_lease = rqls::grant(
-        server,
-        call,
-        lease.as_ref(),
-        key,
-        open.id,
-        owner,
-        info.is_dir,
-        others,
-    );
+    let granted_lease = rqls::grant(server, call, lease.as_ref(), &open, info.is_dir);
     let (oplock, lease_context) = match granted_lease {
         Ok(Some((level, context))) => (level, Some(context)),
         Ok(None) => (

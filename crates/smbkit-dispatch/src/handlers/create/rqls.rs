@@ -4,9 +4,7 @@
 //! version they were asked in.
 
 use smbkit_session::Dialect;
-use smbkit_state::{
-    ClientGuid, FileKey, LeaseGrant, LeaseId, LeaseKey, LeaseRequest, LeaseState, OpenId, Owner,
-};
+use smbkit_state::{ClientGuid, LeaseGrant, LeaseId, LeaseKey, LeaseRequest, LeaseState};
 use smbkit_vfs::Vfs;
 use smbkit_wire::NtStatus;
 use smbkit_wire::create::context::name;
@@ -15,7 +13,7 @@ use smbkit_wire::create::context::{Lease, LeaseV1, LeaseV2};
 use smbkit_wire::create::{CreateContext, CreateRequest, oplock_level};
 
 use crate::Call;
-use crate::files::FileServer;
+use crate::files::{FileServer, OpenRef};
 
 /// The lease a CREATE asks for: only with RequestedOplockLevel LEASE and a
 /// dialect of the 2.1 or 3.x family (2.0.2 has no leases: the context is
@@ -82,24 +80,21 @@ pub(crate) fn id(lease: &Lease, call: &Call) -> LeaseId {
     }
 }
 
-/// Grants the lease of `lease` (if any) to new open `open` of `file`
-/// (MS-SMB2 3.3.5.9.8, 3.3.5.9.11): the OplockLevel (LEASE) and the
-/// response context, or `None` when no lease applies and the oplock
-/// level decides (no context; a directory without a v2 context on a 3.x
-/// connection: directory leases are SMB 3 only).
+/// Grants the lease of `lease` (if any) to new open `open` (MS-SMB2
+/// 3.3.5.9.8, 3.3.5.9.11): the OplockLevel (LEASE) and the response
+/// context, or `None` when no lease applies and the oplock level decides
+/// (no context; a directory without a v2 context on a 3.x connection:
+/// directory leases are SMB 3 only). Stat opens of the file do not keep
+/// write caching away (smb2.lease.statopen3).
 ///
 /// # Errors
 /// INVALID_PARAMETER when the key went to another file meanwhile.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn grant<V: Vfs>(
     server: &FileServer<V>,
     call: &Call,
     lease: Option<&Lease>,
-    file: FileKey,
-    open: OpenId,
-    owner: Owner,
+    open: &OpenRef,
     is_dir: bool,
-    others: usize,
 ) -> Result<Option<(u8, CreateContext<'static>)>, NtStatus> {
     let Some(lease) = lease else {
         return Ok(None);
@@ -107,10 +102,13 @@ pub(crate) fn grant<V: Vfs>(
     if is_dir && (!call.request.session.dialect.is_smb3() || !matches!(lease, Lease::V2(_))) {
         return Ok(None);
     }
+    let others = server.opens.count_opens(open.file, |o| {
+        o.id != open.id && o.data.granted & !super::STAT_ACCESS != 0
+    });
     let req = request(lease, call.request.session.client_guid, is_dir);
     let grant = server
         .oplocks
-        .grant_lease(file, open, owner, &req, others)
+        .grant_lease(open.file, open.id, open.owner, &req, others)
         .map_err(|_| NtStatus::INVALID_PARAMETER)?;
     Ok(Some((oplock_level::LEASE, answer(req.id.key, grant))))
 }
@@ -118,7 +116,7 @@ pub(crate) fn grant<V: Vfs>(
 /// The response context for what was granted under `key`: in the lease's
 /// version, which is the version of the context that began it (MS-SMB2
 /// 3.3.5.9.11; smb2.lease.v2_epoch2 and v2_epoch3).
-pub(crate) fn answer(key: LeaseKey, grant: LeaseGrant) -> CreateContext<'static> {
+fn answer(key: LeaseKey, grant: LeaseGrant) -> CreateContext<'static> {
     let breaking = if grant.breaking {
         lease_flags::BREAK_IN_PROGRESS
     } else {
@@ -145,4 +143,43 @@ pub(crate) fn answer(key: LeaseKey, grant: LeaseGrant) -> CreateContext<'static>
         })
     };
     response.to_context()
+}
+
+/// The lease of a stream open `open` (its own file for leases), added to
+/// `contexts`; the OplockLevel to answer (none without a lease request).
+///
+/// # Errors
+/// INVALID_PARAMETER for a malformed context or a key in use for another
+/// file (the open is closed then).
+pub(crate) async fn stream_lease<V: Vfs>(
+    server: &FileServer<V>,
+    call: &Call,
+    req: &CreateRequest<'_>,
+    open: &OpenRef,
+    contexts: &mut Vec<CreateContext<'static>>,
+) -> Result<u8, NtStatus> {
+    let lease = requested(req, call.request.session.dialect);
+    let granted = lease.and_then(|l| {
+        if let Some(l) = &l
+            && server
+                .oplocks
+                .lease_file(&id(l, call))
+                .is_some_and(|f| f != open.file)
+        {
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
+        grant(server, call, l.as_ref(), open, false)
+    });
+    match granted {
+        Ok(Some((level, context))) => {
+            contexts.push(context);
+            Ok(level)
+        }
+        Ok(None) => Ok(oplock_level::NONE),
+        Err(status) => {
+            let closed = server.opens.remove(open.id);
+            server.release(closed.into_iter().collect()).await;
+            Err(status)
+        }
+    }
 }

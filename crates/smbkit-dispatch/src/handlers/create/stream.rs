@@ -303,14 +303,9 @@ pub(super) async fn open<V: Vfs>(
         }
     }
     tracing::debug!(%name, ?file_id, action = ?opened.action, "opened a stream");
-    // No oplock is granted on a stream open.
-    response_body(
-        smbkit_wire::create::oplock_level::NONE,
-        opened.action,
-        &info,
-        file_id,
-        contexts,
-    )
+    // A stream takes a lease of its own (smb2.lease.request); no oplock.
+    let oplock = super::rqls::stream_lease(server, call, req, &open, &mut contexts).await?;
+    response_body(oplock, opened.action, &info, file_id, contexts)
 }
 
 #[cfg(test)]
