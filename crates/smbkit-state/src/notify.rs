@@ -16,6 +16,7 @@
 //! are the caller's `u32`s (MS-FSCC 2.7.1 and MS-SMB2 2.2.35 in SMB).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -63,6 +64,10 @@ pub struct WatchSpec {
     pub filter: u32,
     /// Whether changes anywhere below the directory count, not only in it.
     pub subtree: bool,
+    /// The output buffer size of the first request: no answer on this
+    /// watch is longer, whatever later requests allow (as Windows and
+    /// Samba do; smb2.notify.valid-req).
+    pub max_output: u32,
 }
 
 #[derive(Debug, Default)]
@@ -70,6 +75,18 @@ struct State {
     changes: Vec<Change>,
     overflow: bool,
     closed: bool,
+}
+
+/// Something the caller keeps alive as long as a watch (the storage's
+/// watch of the directory).
+struct Keep {
+    _guard: Box<dyn Send + Sync>,
+}
+
+impl fmt::Debug for Keep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Keep")
+    }
 }
 
 /// One open's watch.
@@ -80,6 +97,7 @@ pub struct Watch {
     key: String,
     state: Mutex<State>,
     wake: Arc<Notify>,
+    keep: Mutex<Option<Keep>>,
 }
 
 impl Watch {
@@ -117,6 +135,29 @@ impl Watch {
             return Pending::Nothing;
         }
         Pending::Changes(mem::take(&mut state.changes))
+    }
+
+    /// Keeps `guard` until the watch is removed (or replaced by a later
+    /// call); a watch already closed drops it at once.
+    pub fn keep(&self, guard: Box<dyn Send + Sync>) {
+        let closed = self.state().closed;
+        if !closed {
+            *self.keep.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some(Keep { _guard: guard });
+        }
+    }
+
+    /// Records that changes were lost: the next request learns
+    /// [`Pending::Overflow`].
+    fn overflow(&self) {
+        let mut state = self.state();
+        if state.closed {
+            return;
+        }
+        state.changes.clear();
+        state.overflow = true;
+        drop(state);
+        self.wake.notify_waiters();
     }
 
     /// Records `change` if the watch is still open.
@@ -173,17 +214,36 @@ impl NotifyTable {
     }
 
     /// The watch of open `id`: the existing one, or a new one set up as
-    /// `spec` says (the first request's settings stay).
-    pub fn watch(&self, id: OpenId, spec: WatchSpec) -> Arc<Watch> {
+    /// `spec` says (the first request's settings stay); and whether it is
+    /// new.
+    pub fn watch(&self, id: OpenId, spec: WatchSpec) -> (Arc<Watch>, bool) {
         let mut watches = self.watches();
-        Arc::clone(watches.entry(id).or_insert_with(|| {
+        let mut new = false;
+        let watch = Arc::clone(watches.entry(id).or_insert_with(|| {
+            new = true;
             Arc::new(Watch {
                 key: spec.dir.to_lowercase(),
                 spec,
                 state: Mutex::default(),
                 wake: Arc::new(Notify::new()),
+                keep: Mutex::new(None),
             })
-        }))
+        }));
+        (watch, new)
+    }
+
+    /// Records that changes on `volume` were lost: every watch there
+    /// overflows (its next request learns [`Pending::Overflow`]).
+    pub fn overflow(&self, volume: u64) {
+        let targets: Vec<Arc<Watch>> = self
+            .watches()
+            .values()
+            .filter(|w| w.spec.volume == volume)
+            .map(Arc::clone)
+            .collect();
+        for watch in targets {
+            watch.overflow();
+        }
     }
 
     /// Number of watches.
@@ -224,6 +284,12 @@ impl NotifyTable {
             return false;
         };
         watch.state().closed = true;
+        let keep = watch
+            .keep
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(keep);
         watch.wake.notify_waiters();
         true
     }
@@ -251,6 +317,7 @@ mod tests {
             dir: dir.to_owned(),
             filter,
             subtree,
+            max_output: 1000,
         }
     }
 
@@ -264,7 +331,7 @@ mod tests {
     #[test]
     fn changes_in_the_directory_are_kept_until_taken() {
         let t = NotifyTable::new();
-        let w = t.watch(id(1), spec("Dir", NAME, false));
+        let (w, _) = t.watch(id(1), spec("Dir", NAME, false));
         assert_eq!(w.take(), Pending::Nothing);
         t.report(0, "dir\\a.txt", ADDED, NAME);
         t.report(0, "DIR\\b", REMOVED, NAME);
@@ -278,7 +345,7 @@ mod tests {
     #[test]
     fn filter_volume_depth_and_siblings_are_respected() {
         let t = NotifyTable::new();
-        let w = t.watch(id(1), spec("dir", NAME, false));
+        let (w, _) = t.watch(id(1), spec("dir", NAME, false));
         t.report(0, "dir\\a", ADDED, SIZE);
         t.report(1, "dir\\a", ADDED, NAME);
         t.report(0, "dir\\sub\\a", ADDED, NAME);
@@ -291,8 +358,8 @@ mod tests {
     #[test]
     fn a_subtree_watch_and_the_root_see_deeper_names() {
         let t = NotifyTable::new();
-        let tree = t.watch(id(1), spec("dir", NAME, true));
-        let root = t.watch(id(2), spec("", NAME, false));
+        let (tree, _) = t.watch(id(1), spec("dir", NAME, true));
+        let (root, _) = t.watch(id(2), spec("", NAME, false));
         t.report(0, "dir\\sub\\a", ADDED, NAME);
         t.report(0, "top", ADDED, NAME);
         assert_eq!(tree.take(), Pending::Changes(vec![change(ADDED, "sub\\a")]));
@@ -302,8 +369,9 @@ mod tests {
     #[test]
     fn the_first_request_sets_the_watch() {
         let t = NotifyTable::new();
-        let a = t.watch(id(1), spec("dir", NAME, false));
-        let b = t.watch(id(1), spec("other", SIZE, true));
+        let (a, new_a) = t.watch(id(1), spec("dir", NAME, false));
+        let (b, new_b) = t.watch(id(1), spec("other", SIZE, true));
+        assert!(new_a && !new_b);
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(b.spec(), &spec("dir", NAME, false));
         assert_eq!(t.len(), 1);
@@ -312,7 +380,7 @@ mod tests {
     #[test]
     fn too_many_changes_overflow_once() {
         let t = NotifyTable::new();
-        let w = t.watch(id(1), spec("", NAME, false));
+        let (w, _) = t.watch(id(1), spec("", NAME, false));
         for i in 0..=MAX_PENDING_CHANGES {
             t.report(0, &format!("f{i}"), ADDED, NAME);
         }
@@ -320,10 +388,43 @@ mod tests {
         assert_eq!(w.take(), Pending::Nothing);
     }
 
+    #[test]
+    fn an_overflow_of_the_volume_reaches_its_watches_only() {
+        let t = NotifyTable::new();
+        let (a, _) = t.watch(id(1), spec("dir", NAME, false));
+        let (b, _) = t.watch(id(2), spec("", NAME, true));
+        let (other, _) = t.watch(
+            id(3),
+            WatchSpec {
+                volume: 1,
+                ..spec("", NAME, true)
+            },
+        );
+        t.report(0, "dir\\x", ADDED, NAME);
+        t.overflow(0);
+        assert_eq!(a.take(), Pending::Overflow);
+        assert_eq!(b.take(), Pending::Overflow);
+        assert_eq!(other.take(), Pending::Nothing);
+    }
+
+    #[test]
+    fn what_a_watch_keeps_is_dropped_when_it_is_removed() {
+        let t = NotifyTable::new();
+        let (w, _) = t.watch(id(1), spec("", NAME, false));
+        let kept = Arc::new(());
+        w.keep(Box::new(Arc::clone(&kept)));
+        assert_eq!(Arc::strong_count(&kept), 2);
+        assert!(t.remove(id(1)));
+        assert_eq!(Arc::strong_count(&kept), 1);
+        // Kept after the close: dropped at once.
+        w.keep(Box::new(Arc::clone(&kept)));
+        assert_eq!(Arc::strong_count(&kept), 1);
+    }
+
     #[tokio::test]
     async fn report_and_remove_wake_the_waiter() {
         let t = NotifyTable::new();
-        let w = t.watch(id(1), spec("", NAME, false));
+        let (w, _) = t.watch(id(1), spec("", NAME, false));
         let changed = w.changed();
         t.report(0, "x", ADDED, NAME);
         tokio::time::timeout(std::time::Duration::from_secs(5), changed)

@@ -96,6 +96,18 @@ impl ChangeFeed {
             Err(broadcast::error::RecvError::Closed) => None,
         }
     }
+
+    /// The next batch if one is waiting (as [`next`](Self::next), without
+    /// waiting); `None` when none is.
+    pub fn try_next(&mut self) -> Option<Vec<FsEvent>> {
+        match self.rx.try_recv() {
+            Ok(batch) => Some(batch.to_vec()),
+            Err(broadcast::error::TryRecvError::Lagged(_)) => Some(vec![FsEvent::Overflow {
+                dir: SmbPath::root(),
+            }]),
+            Err(_) => None,
+        }
+    }
 }
 
 /// A directory being watched: dropping it stops the watch (the storage

@@ -143,6 +143,8 @@ pub struct FileServer<V> {
     pub(crate) notifier: Notifier,
     /// The change-notify watches of directory opens.
     pub(crate) notify: NotifyTable,
+    /// Changes made outside the server (the storage's change feeds).
+    pub(crate) outside: crate::handlers::change_notify::Outside,
     pub(crate) limits: Limits,
     server_name: String,
     workgroup: String,
@@ -178,6 +180,7 @@ impl<V: Vfs> FileServer<V> {
             oplocks: OplockTable::default(),
             notifier: Notifier::default(),
             notify: NotifyTable::new(),
+            outside: crate::handlers::change_notify::Outside::default(),
             limits,
             server_name: DEFAULT_SERVER_NAME.to_owned(),
             workgroup: "WORKGROUP".to_owned(),

@@ -99,7 +99,7 @@ impl<V: Vfs> Service<Call> for FileHandler<V> {
 }
 
 /// Runs the handler for the call's command.
-async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Response {
+async fn handle<V: Vfs>(server: &Arc<FileServer<V>>, call: &Call) -> Response {
     let answer = match call.request.header.command {
         Command::CREATE => create::handle(server, call).await,
         Command::CLOSE => close::handle(server, call).await,

@@ -11,14 +11,22 @@
 //!   FILE_NOTIFY_INFORMATION records; when they do not fit in
 //!   OutputBufferLength, or too many changes piled up, the answer is
 //!   STATUS_NOTIFY_ENUM_DIR with no records.
+//! * The open needs FILE_LIST_DIRECTORY access (else ACCESS_DENIED, as
+//!   Windows and Samba answer); the OutputBufferLength of the first
+//!   request bounds every answer on the open.
 //! * CANCEL is STATUS_CANCELLED; closing the directory (CLOSE, or its tree,
 //!   session or connection going) is STATUS_NOTIFY_CLEANUP.
-//! * Only changes made through SMB by this server are seen: the other
-//!   handlers call [`report`] where they change the namespace or metadata.
+//! * Changes made through SMB: the other handlers call [`report`] where
+//!   they change the namespace or metadata. Changes made outside the
+//!   server come from the storage ([`outside`]). Both reach the watches
+//!   through [`deliver`], the one place where a change meets the state.
+
+mod outside;
 
 use core::future::{Future, poll_fn};
 use core::pin::pin;
 use core::task::Poll;
+use std::sync::Arc;
 
 use smbkit_state::{LeaseKey, Pending, WatchSpec};
 use smbkit_vfs::{SmbPath, Vfs};
@@ -34,25 +42,40 @@ use crate::{Call, Response};
 pub(crate) use smbkit_wire::change_notify::completion_filter as filter;
 pub(crate) use smbkit_wire::fscc::notify_action as action;
 
-pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answer {
+pub(crate) use outside::Outside;
+
+/// FILE_LIST_DIRECTORY (MS-SMB2 2.2.13.1.2): what a watch needs.
+const LIST_DIRECTORY: u32 = 0x0000_0001;
+
+pub(crate) async fn handle<V: Vfs>(server: &Arc<FileServer<V>>, call: &Call) -> Answer {
     let req = ChangeNotifyRequest::decode(&call.request.message).map_err(|e| malformed(&e))?;
     let open = server.open_for(call, req.file_id)?;
     if !open.data.is_dir || req.output_buffer_length > server.limits.max_transact {
         return Err(NtStatus::INVALID_PARAMETER);
     }
+    if open.data.granted & LIST_DIRECTORY == 0 {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
+    let dir = server.path_of(&open);
+    let subtree = req.flags & WATCH_TREE != 0;
     let spec = WatchSpec {
         volume: volume(open.data.share),
-        dir: server.path_of(&open).to_string(),
+        dir: dir.to_string(),
         filter: req.completion_filter,
-        subtree: req.flags & WATCH_TREE != 0,
+        subtree,
+        max_output: req.output_buffer_length,
     };
-    let watch = server.notify.watch(open.id, spec);
+    let (watch, new) = server.notify.watch(open.id, spec);
+    if new {
+        outside::watch_outside(server, open.data.share, &watch, &dir, subtree).await;
+    }
     if server.opens.get(open.id).is_none() {
         // Closed while the watch was being set: do not leave it behind.
         server.notify.remove(open.id);
         return Err(NtStatus::NOTIFY_CLEANUP);
     }
-    let limit = usize::try_from(req.output_buffer_length).unwrap_or(usize::MAX);
+    let limit = req.output_buffer_length.min(watch.spec().max_output);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let refs_before = tree_refs(call);
     loop {
         let changed = watch.changed();
@@ -139,10 +162,24 @@ async fn first_is_cancel(
     .await
 }
 
-/// Records that `path` on share `share` changed by `action` (an
-/// [`action`] value), for the watches whose filter has a bit of `bits`
-/// (a [`filter`] mask).
+/// Records that the server changed `path` on share `share` by `action`
+/// (an [`action`] value), for the watches whose filter has a bit of
+/// `bits` (a [`filter`] mask); the storage's report of the same change is
+/// then an echo ([`outside`]).
 pub(crate) fn report<V>(
+    server: &FileServer<V>,
+    share: usize,
+    path: &SmbPath,
+    action: u32,
+    bits: u32,
+) {
+    server.outside.own_change(share, path);
+    deliver(server, share, path, action, bits);
+}
+
+/// Where every change, the server's own or one made outside, reaches the
+/// state: the watches of the share whose filter has a bit of `bits`.
+pub(crate) fn deliver<V>(
     server: &FileServer<V>,
     share: usize,
     path: &SmbPath,
@@ -169,16 +206,29 @@ pub(crate) fn name_bit(is_dir: bool) -> u32 {
 /// Reports the rename of `open` from `from` to `to`: old and new name in
 /// one directory, removed and added across directories.
 pub(crate) fn renamed<V>(server: &FileServer<V>, open: &OpenRef, from: &SmbPath, to: &SmbPath) {
-    let bit = name_bit(open.data.is_dir);
     let share = open.data.share;
     super::dirlease::changed_by(server, open, from);
     super::dirlease::changed_by(server, open, to);
+    server.outside.own_change(share, from);
+    server.outside.own_change(share, to);
+    rename_records(server, share, from, to, open.data.is_dir);
+}
+
+/// Delivers the records of a rename from `from` to `to`.
+pub(crate) fn rename_records<V>(
+    server: &FileServer<V>,
+    share: usize,
+    from: &SmbPath,
+    to: &SmbPath,
+    is_dir: bool,
+) {
+    let bit = name_bit(is_dir);
     if from.parent() == to.parent() {
-        report(server, share, from, action::RENAMED_OLD_NAME, bit);
-        report(server, share, to, action::RENAMED_NEW_NAME, bit);
+        deliver(server, share, from, action::RENAMED_OLD_NAME, bit);
+        deliver(server, share, to, action::RENAMED_NEW_NAME, bit);
     } else {
-        report(server, share, from, action::REMOVED, bit);
-        report(server, share, to, action::ADDED, bit);
+        deliver(server, share, from, action::REMOVED, bit);
+        deliver(server, share, to, action::ADDED, bit);
     }
 }
 
@@ -202,6 +252,9 @@ pub(crate) fn created<V: Vfs>(
     if created {
         super::dirlease::dir_changed(server, share, path, parent_lease);
         report(server, share, path, action::ADDED, name_bit(is_dir));
+    } else {
+        // An overwrite changes the data; an open may touch metadata.
+        server.outside.own_change(share, path);
     }
 }
 
