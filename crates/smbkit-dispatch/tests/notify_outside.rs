@@ -71,6 +71,7 @@ fn env(root: &Path) -> Env {
             anonymous: false,
             guest: false,
             dialect: Dialect::Smb311,
+            client_guid: [0x5A; 16],
         }),
         tree: Arc::new(TreeInfo {
             id: 5,
