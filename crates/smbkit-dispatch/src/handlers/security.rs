@@ -31,6 +31,7 @@ use super::query_info::output_response;
 use crate::files::{FileServer, OpenRef};
 use crate::{Call, Response};
 pub(crate) use sd::Sd;
+use sd::Token;
 
 /// READ_CONTROL.
 const READ_CONTROL: u32 = 0x0002_0000;
@@ -61,6 +62,37 @@ pub(crate) async fn stored_at<V: Vfs>(vfs: &V, path: &SmbPath) -> Option<Sd> {
     match vfs.security_at(path).await {
         Ok(Some(bytes)) => Sd::parse(&bytes).ok(),
         _ => None,
+    }
+}
+
+/// FILE_ADD_FILE.
+const ADD_FILE: u32 = 0x0000_0002;
+/// FILE_ADD_SUBDIRECTORY.
+const ADD_SUBDIRECTORY: u32 = 0x0000_0004;
+
+/// The access a directory's stored (else synthesized) descriptor grants
+/// `token`.
+pub(crate) async fn directory_granted<V: Vfs>(vfs: &V, dir: &SmbPath, token: Token) -> u32 {
+    stored_at(vfs, dir)
+        .await
+        .unwrap_or_else(|| Sd::synthesized(true))
+        .granted(token)
+}
+
+/// Whether `token` may add the name `path` to its directory: create it, or
+/// rename something to it (MS-FSA 2.1.5.1.2 and 2.1.5.14.11, where the
+/// target directory is opened with the caller's own token, not the
+/// handle's). A user may (the share decides); ANONYMOUS LOGON only where
+/// the directory's stored (else synthesized) descriptor grants it
+/// FILE_ADD_FILE, or FILE_ADD_SUBDIRECTORY for a directory.
+pub(crate) async fn may_add<V: Vfs>(vfs: &V, path: &SmbPath, token: Token, is_dir: bool) -> bool {
+    if token == Token::User {
+        return true;
+    }
+    let need = if is_dir { ADD_SUBDIRECTORY } else { ADD_FILE };
+    match path.parent() {
+        Some(parent) => directory_granted(vfs, &parent, token).await & need != 0,
+        None => false,
     }
 }
 

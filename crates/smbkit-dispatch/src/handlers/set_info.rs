@@ -10,7 +10,9 @@
 //! * Rename (with and without ReplaceIfExists, across directories; the
 //!   name is relative to the share root, a leading backslash accepted;
 //!   RootDirectory must be 0; a directory with open files below it cannot
-//!   be renamed: ACCESS_DENIED).
+//!   be renamed: ACCESS_DENIED; the session's identity now must be allowed
+//!   to add the name to the target directory, see
+//!   [`security::may_add`](super::security::may_add)).
 //! * Disposition and DispositionEx (DELETE, ON_CLOSE, POSIX_SEMANTICS
 //!   treated as delete-on-last-close, IGNORE_READONLY_ATTRIBUTE).
 //! * Position and Mode are kept per open and reported back (SMB2 I/O
@@ -93,7 +95,10 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         }
     }
     match req.info_type {
-        info_type::FILE => file_class(server, &open, &req).await?,
+        info_type::FILE => {
+            let token = super::security::sd::Token::of(&call.request.session);
+            file_class(server, &open, token, &req).await?;
+        }
         info_type::SECURITY => {
             let token = super::security::sd::Token::of(&call.request.session);
             super::security::set(server, &open, token, req.additional_information, req.buffer)
@@ -114,6 +119,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
 async fn file_class<V: Vfs>(
     server: &FileServer<V>,
     open: &OpenRef,
+    token: super::security::sd::Token,
     req: &SetInfoRequest<'_>,
 ) -> Result<(), NtStatus> {
     let share = server.share_of(open)?;
@@ -183,7 +189,7 @@ async fn file_class<V: Vfs>(
         class::FILE_RENAME_INFORMATION => {
             need(DELETE)?;
             let rename: FileRenameInformation = decode(req.buffer)?;
-            self::rename(server, open, &rename).await
+            self::rename(server, open, token, &rename).await
         }
         class::FILE_DISPOSITION_INFORMATION => {
             need(DELETE)?;
@@ -270,9 +276,13 @@ fn is_below(name: &str, dir: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('\\'))
 }
 
+/// A rename: the handle needs DELETE (checked by the caller), and the
+/// session's identity now, not the one that opened the handle, must be
+/// allowed to add the name to the target directory.
 async fn rename<V: Vfs>(
     server: &FileServer<V>,
     open: &OpenRef,
+    token: super::security::sd::Token,
     info: &FileRenameInformation<'_>,
 ) -> Result<(), NtStatus> {
     if info.root_directory != 0 {
@@ -287,6 +297,9 @@ async fn rename<V: Vfs>(
         return Err(NtStatus::INVALID_PARAMETER);
     }
     let share = server.share_of(open)?;
+    if !super::security::may_add(share.vfs.as_ref(), &target, token, open.data.is_dir).await {
+        return Err(NtStatus::ACCESS_DENIED);
+    }
     let current = server.path_of(open);
     let current_name = current.to_string();
     let same_name = current_name.eq_ignore_ascii_case(&target.to_string());

@@ -331,3 +331,95 @@ async fn rename_under_a_directory_open_with_delete_is_a_sharing_violation() {
     );
     e.close(f.file_id).await;
 }
+
+/// smbtorture smb2.session.reauth5 in short: after its session became
+/// anonymous by reauthentication, a handle keeps the access it was granted
+/// at open, but a rename needs the *session's* identity (ANONYMOUS LOGON,
+/// S-1-5-7, which Everyone does not include) to be allowed to add the name
+/// to the target directory.
+#[tokio::test]
+async fn a_rename_checks_the_identity_the_session_has_now() {
+    let mut e = env();
+    let admins = sid(5, &[32, 544]);
+    let d = e
+        .create(
+            "d",
+            READ_CONTROL | WRITE_DAC,
+            disposition::CREATE,
+            options::DIRECTORY_FILE,
+        )
+        .await
+        .unwrap();
+    let f = e
+        .create("d\\f", RW | access::DELETE, disposition::CREATE, 0)
+        .await
+        .unwrap();
+    let user = Arc::clone(&e.session);
+    let anonymous = Arc::new(SessionInfo {
+        user: String::new(),
+        anonymous: true,
+        ..(*user).clone()
+    });
+    let n = string_to_utf16le("d\\g");
+    let rename = FileRenameInformation {
+        replace_if_exists: false,
+        root_directory: 0,
+        file_name: &n,
+    }
+    .to_bytes()
+    .unwrap();
+    let class = fscc::class::FILE_RENAME_INFORMATION;
+
+    e.session = Arc::clone(&anonymous);
+    // The handle still reads and writes ...
+    assert_eq!(
+        e.write(f.file_id, 0, b"kept").await.status,
+        NtStatus::SUCCESS
+    );
+    // ... but the directory (synthesized: Everyone) grants S-1-5-7 nothing.
+    assert_eq!(
+        e.set_info(f.file_id, class, &rename).await.status,
+        NtStatus::ACCESS_DENIED
+    );
+    assert_eq!(
+        e.create("d\\h", RW, disposition::CREATE, 0)
+            .await
+            .unwrap_err(),
+        NtStatus::ACCESS_DENIED
+    );
+    // Opening a missing name is still OBJECT_NAME_NOT_FOUND.
+    assert_eq!(
+        e.create("d\\zz", access::DELETE, disposition::OPEN, 0)
+            .await
+            .unwrap_err(),
+        NtStatus::OBJECT_NAME_NOT_FOUND
+    );
+
+    // The user grants ANONYMOUS LOGON FILE_ADD_FILE on the directory.
+    e.session = Arc::clone(&user);
+    let dacl = [(0u8, ALL, sid(1, &[0])), (0u8, 0x0000_0002, sid(5, &[7]))];
+    let granting = sd(&admins, &admins, Some(&dacl));
+    assert_eq!(e.set_sd(d.file_id, 0x4, &granting).await, NtStatus::SUCCESS);
+
+    e.session = Arc::clone(&anonymous);
+    assert_eq!(
+        e.set_info(f.file_id, class, &rename).await.status,
+        NtStatus::SUCCESS
+    );
+    // A user renames whatever the directory says about S-1-5-7.
+    e.session = user;
+    let back = string_to_utf16le("d\\f");
+    let rename_back = FileRenameInformation {
+        replace_if_exists: false,
+        root_directory: 0,
+        file_name: &back,
+    }
+    .to_bytes()
+    .unwrap();
+    assert_eq!(
+        e.set_info(f.file_id, class, &rename_back).await.status,
+        NtStatus::SUCCESS
+    );
+    e.close(f.file_id).await;
+    e.close(d.file_id).await;
+}

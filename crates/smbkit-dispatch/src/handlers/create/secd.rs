@@ -7,16 +7,12 @@ use smbkit_wire::create::access;
 use smbkit_wire::create::context::CreateContext;
 
 use super::super::security::sd::{DACL_PRESENT, Token};
-use super::super::security::{Sd, stored_at};
+use super::super::security::{Sd, directory_granted, may_add, stored_at};
 
 /// FILE_DELETE_CHILD.
 const DELETE_CHILD: u32 = 0x0000_0040;
 /// FILE_LIST_DIRECTORY.
 const LIST_DIRECTORY: u32 = 0x0000_0001;
-/// FILE_ADD_FILE.
-const ADD_FILE: u32 = 0x0000_0002;
-/// FILE_ADD_SUBDIRECTORY.
-const ADD_SUBDIRECTORY: u32 = 0x0000_0004;
 
 /// The descriptor of a `SecD` context among `contexts`, parsed (a malformed
 /// one fails the CREATE with STATUS_INVALID_SECURITY_DESCR, an owner
@@ -61,7 +57,7 @@ pub(super) async fn existing_max<V: Vfs>(
         // The parent's DELETE_CHILD grants DELETE, its LIST_DIRECTORY
         // grants FILE_READ_ATTRIBUTES (the share root has no parent).
         let parent = match path.parent() {
-            Some(parent) => parent_granted(vfs, &parent, token).await,
+            Some(parent) => directory_granted(vfs, &parent, token).await,
             None => 0,
         };
         if parent & DELETE_CHILD != 0 {
@@ -84,23 +80,11 @@ pub(super) async fn new_max<V: Vfs>(
     token: Token,
     is_dir: bool,
 ) -> u32 {
-    if token == Token::User {
-        return share_max;
+    if may_add(vfs, path, token, is_dir).await {
+        share_max
+    } else {
+        0
     }
-    let need = if is_dir { ADD_SUBDIRECTORY } else { ADD_FILE };
-    let parent = match path.parent() {
-        Some(parent) => parent_granted(vfs, &parent, token).await,
-        None => 0,
-    };
-    if parent & need != 0 { share_max } else { 0 }
-}
-
-/// The access a directory's stored (else synthesized) descriptor grants.
-async fn parent_granted<V: Vfs>(vfs: &V, parent: &SmbPath, token: Token) -> u32 {
-    stored_at(vfs, parent)
-        .await
-        .unwrap_or_else(|| Sd::synthesized(true))
-        .granted(token)
 }
 
 /// Stores the descriptor of a newly created object: the client's (`SecD`,
