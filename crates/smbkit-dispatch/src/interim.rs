@@ -47,6 +47,8 @@ struct Inner {
     went_async: AtomicBool,
     target: Target,
     cancel: watch::Receiver<bool>,
+    /// Set before `cancel` when the request's session or tree went.
+    closing: Arc<AtomicBool>,
 }
 
 /// Where [`Interim::go_async`] goes.
@@ -77,6 +79,7 @@ impl fmt::Debug for Interim {
 #[derive(Debug)]
 pub struct CancelHandle {
     cancel: watch::Sender<bool>,
+    closing: Arc<AtomicBool>,
 }
 
 impl CancelHandle {
@@ -85,6 +88,13 @@ impl CancelHandle {
     /// same.
     pub fn cancel(&self) {
         self.cancel.send_replace(true);
+    }
+
+    /// Cancels the request because its session or tree went (LOGOFF,
+    /// TREE_DISCONNECT): [`Interim::is_closing`] tells it so.
+    pub fn close(&self) {
+        self.closing.store(true, Ordering::Release);
+        self.cancel();
     }
 }
 
@@ -107,15 +117,23 @@ impl Interim {
         driver: mpsc::UnboundedSender<DriverEvent>,
     ) -> (Interim, CancelHandle) {
         let (tx, rx) = watch::channel(false);
+        let closing = Arc::new(AtomicBool::new(false));
         let interim = Interim {
             inner: Some(Arc::new(Inner {
                 message_id,
                 went_async: AtomicBool::new(false),
                 target: Target::Driver(driver),
                 cancel: rx,
+                closing: Arc::clone(&closing),
             })),
         };
-        (interim, CancelHandle { cancel: tx })
+        (
+            interim,
+            CancelHandle {
+                cancel: tx,
+                closing,
+            },
+        )
     }
 
     /// The same request's Interim for the last request of a compound
@@ -139,6 +157,7 @@ impl Interim {
                     went_async: AtomicBool::new(false),
                     target,
                     cancel: i.cancel.clone(),
+                    closing: Arc::clone(&i.closing),
                 })
             }),
         }
@@ -191,6 +210,16 @@ impl Interim {
         })
     }
 
+    /// Whether the request was cancelled because its session or tree went
+    /// (LOGOFF, TREE_DISCONNECT: its opens are closing), rather than by a
+    /// CANCEL or the connection's end.
+    #[must_use]
+    pub fn is_closing(&self) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(|i| i.closing.load(Ordering::Acquire))
+    }
+
     /// Resolves when the request is cancelled: a CANCEL named it (by
     /// MessageId, or by AsyncId after it went async), or its session, tree
     /// or connection went. Never resolves on a detached Interim.
@@ -231,6 +260,24 @@ mod tests {
         handle.cancel();
         task.await.unwrap();
         assert!(interim.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn close_cancels_and_says_why() {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let (interim, handle) = Interim::attached(3, tx);
+        let (chain, _) = mpsc::unbounded_channel();
+        let chained = interim.chained(chain);
+        assert!(!interim.is_closing());
+        handle.close();
+        interim.cancelled().await;
+        assert!(interim.is_closing() && chained.is_closing());
+
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let (interim, handle) = Interim::attached(4, tx);
+        handle.cancel();
+        interim.cancelled().await;
+        assert!(!interim.is_closing());
     }
 
     #[tokio::test]

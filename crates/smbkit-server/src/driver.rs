@@ -210,10 +210,15 @@ impl Driver {
                 tokio::time::sleep(delay).await;
             }
         }
+        let closing = core::mem::take(&mut batch.closing);
         for message_id in batch.cancelled.drain(..) {
             if let Some(handle) = self.flights.get(&message_id) {
                 tracing::debug!(message_id, "cancelling");
-                handle.cancel();
+                if closing.contains(&message_id) {
+                    handle.close();
+                } else {
+                    handle.cancel();
+                }
             }
         }
         // A sign-in named a previous session: end it here or elsewhere
@@ -297,7 +302,7 @@ impl Driver {
         };
         for message_id in cancelled {
             if let Some(handle) = self.flights.get(&message_id) {
-                handle.cancel();
+                handle.close();
             }
         }
         self.sweeps_owed = if self.tasks.is_empty() {

@@ -169,6 +169,11 @@ pub struct Batch {
     /// they answer (typically STATUS_CANCELLED) through their own batch.
     /// A CANCEL that names nothing in flight is not listed.
     pub cancelled: Vec<u64>,
+    /// Of [`cancelled`](Self::cancelled), those taken away by a LOGOFF or
+    /// TREE_DISCONNECT (their opens are closing, which some commands
+    /// answer differently from a CANCEL: CHANGE_NOTIFY's
+    /// STATUS_NOTIFY_CLEANUP).
+    pub closing: Vec<u64>,
     pub(crate) slots: Vec<Slot>,
     /// Seal the whole answer for this session with this key.
     pub(crate) seal: Option<(u64, Arc<EncryptionKey>)>,
@@ -179,6 +184,7 @@ impl Batch {
         Batch {
             items: Vec::new(),
             cancelled: Vec::new(),
+            closing: Vec::new(),
             slots: Vec::new(),
             seal: None,
         }
@@ -215,6 +221,7 @@ impl Batch {
         Batch {
             items: core::mem::replace(&mut self.items, rest_items),
             cancelled: Vec::new(),
+            closing: Vec::new(),
             slots: core::mem::replace(&mut self.slots, rest_slots),
             seal: self.seal.clone(),
         }

@@ -414,10 +414,12 @@ impl Connection {
                 Item::Done(_) if slot.header.command == Command::LOGOFF => {
                     // Its session is gone: so are its requests.
                     let gone = self.inflight_of(slot.header.session_id, None);
+                    batch.closing.extend_from_slice(&gone);
                     batch.cancelled.extend(gone);
                 }
                 Item::Done(_) if slot.header.command == Command::TREE_DISCONNECT => {
                     let gone = self.inflight_of(slot.header.session_id, Some(slot.tree_id));
+                    batch.closing.extend_from_slice(&gone);
                     batch.cancelled.extend(gone);
                 }
                 Item::Pending { .. } => {

@@ -76,7 +76,6 @@ pub(crate) async fn handle<V: Vfs>(server: &Arc<FileServer<V>>, call: &Call) -> 
     }
     let limit = req.output_buffer_length.min(watch.spec().max_output);
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let refs_before = tree_refs(call);
     loop {
         let changed = watch.changed();
         match watch.take() {
@@ -89,23 +88,13 @@ pub(crate) async fn handle<V: Vfs>(server: &Arc<FileServer<V>>, call: &Call) -> 
         if call.interim.is_cancelled() || first_is_cancel(changed, call.interim.cancelled()).await {
             // A TREE_DISCONNECT or LOGOFF cancels the request and closes the
             // directory: that is a cleanup, not a CANCEL (smb2.notify tdis1,
-            // logoff). The tree connect losing the session layer's reference
-            // tells the two apart, as for a waiting LOCK.
-            if server.opens.get(open.id).is_none() || tree_refs(call) < refs_before {
+            // logoff; smb2.compound.interim1 cancels for real).
+            if server.opens.get(open.id).is_none() || call.interim.is_closing() {
                 return Err(NtStatus::NOTIFY_CLEANUP);
             }
             return Err(NtStatus::CANCELLED);
         }
     }
-}
-
-/// How many references the request's tree connect has (the session
-/// layer's tree table holds one while the tree is connected).
-fn tree_refs(call: &Call) -> usize {
-    call.request
-        .tree
-        .as_ref()
-        .map_or(0, std::sync::Arc::strong_count)
 }
 
 /// The volume number of share `index` in the notify table.
