@@ -51,6 +51,9 @@ pub enum Pending {
     Overflow,
     /// The open was closed: the watch is gone.
     Closed,
+    /// The watched directory is delete-pending (deleted while this open
+    /// keeps it).
+    DeletePending,
 }
 
 /// How a watch was set up (by the first request on its open).
@@ -75,6 +78,7 @@ struct State {
     changes: Vec<Change>,
     overflow: bool,
     closed: bool,
+    delete_pending: bool,
 }
 
 /// Something the caller keeps alive as long as a watch (the storage's
@@ -126,6 +130,9 @@ impl Watch {
         let mut state = self.state();
         if state.closed {
             return Pending::Closed;
+        }
+        if state.delete_pending {
+            return Pending::DeletePending;
         }
         if mem::take(&mut state.overflow) {
             state.changes.clear();
@@ -230,6 +237,22 @@ impl NotifyTable {
             })
         }));
         (watch, new)
+    }
+
+    /// Records that the directory `dir` on `volume` is delete-pending: its
+    /// watches answer [`Pending::DeletePending`] from now on.
+    pub fn delete_pending(&self, volume: u64, dir: &str) {
+        let key = dir.to_lowercase();
+        let targets: Vec<Arc<Watch>> = self
+            .watches()
+            .values()
+            .filter(|w| w.spec.volume == volume && w.key == key)
+            .map(Arc::clone)
+            .collect();
+        for watch in targets {
+            watch.state().delete_pending = true;
+            watch.wake.notify_waiters();
+        }
     }
 
     /// Records that changes on `volume` were lost: every watch there
@@ -405,6 +428,17 @@ mod tests {
         assert_eq!(a.take(), Pending::Overflow);
         assert_eq!(b.take(), Pending::Overflow);
         assert_eq!(other.take(), Pending::Nothing);
+    }
+
+    #[test]
+    fn a_delete_pending_directory_ends_its_watches() {
+        let t = NotifyTable::new();
+        let (w, _) = t.watch(id(1), spec("Dir", NAME, true));
+        let (parent, _) = t.watch(id(2), spec("", NAME, true));
+        t.delete_pending(0, "dir");
+        assert_eq!(w.take(), Pending::DeletePending);
+        assert_eq!(w.take(), Pending::DeletePending);
+        assert_eq!(parent.take(), Pending::Nothing);
     }
 
     #[test]

@@ -360,6 +360,7 @@ impl<V: Vfs> FileServer<V> {
             self.locks.release(c.open.file, c.open.id);
             self.oplocks.release(c.open.id);
             self.notify.remove(c.open.id);
+            crate::handlers::change_notify::closed(self, &c.open);
             let Some(share) = self.shares.get(c.open.data.share) else {
                 continue;
             };

@@ -185,3 +185,62 @@ async fn only_directories_can_be_watched() {
         .await;
     assert_eq!(closed.status, NtStatus::FILE_CLOSED);
 }
+
+#[tokio::test]
+async fn a_watch_needs_list_access_and_the_first_buffer_size_stays() {
+    let e = env();
+    e.dir("perm").await;
+    let attrs_only = e
+        .create(
+            "perm",
+            access::FILE_READ_ATTRIBUTES,
+            disposition::OPEN,
+            options::DIRECTORY_FILE,
+        )
+        .await
+        .unwrap();
+    let r = e.notify(attrs_only.file_id, NAMES, 0, 1000).await;
+    assert_eq!(r.status, NtStatus::ACCESS_DENIED);
+
+    // The first request asks for one byte: a record never fits, even
+    // when a later request allows more.
+    let d = e.dir("small").await;
+    let (r, ()) = tokio::join!(e.notify(d, NAMES, 0, 1), async {
+        tokio::task::yield_now().await;
+        let f = e
+            .create("small\\a", RW, disposition::CREATE, 0)
+            .await
+            .unwrap();
+        e.close(f.file_id).await;
+    });
+    assert_eq!(r.status, NtStatus::NOTIFY_ENUM_DIR);
+    let (r, ()) = tokio::join!(e.notify(d, NAMES, 0, 1000), async {
+        tokio::task::yield_now().await;
+        let f = e
+            .create("small\\b", RW, disposition::CREATE, 0)
+            .await
+            .unwrap();
+        e.close(f.file_id).await;
+    });
+    assert_eq!(r.status, NtStatus::NOTIFY_ENUM_DIR);
+}
+
+#[tokio::test]
+async fn a_directory_deleted_while_watched_answers_delete_pending() {
+    let e = env();
+    let d = e.dir("doomed").await;
+    let (r, ()) = tokio::join!(e.notify(d, NAMES, 0, 1000), async {
+        tokio::task::yield_now().await;
+        let other = e
+            .create(
+                "doomed",
+                access::DELETE | access::FILE_READ_ATTRIBUTES,
+                disposition::OPEN,
+                options::DIRECTORY_FILE | options::DELETE_ON_CLOSE,
+            )
+            .await
+            .unwrap();
+        e.close(other.file_id).await;
+    });
+    assert_eq!(r.status, NtStatus::DELETE_PENDING);
+}

@@ -82,6 +82,7 @@ pub(crate) async fn handle<V: Vfs>(server: &Arc<FileServer<V>>, call: &Call) -> 
             Pending::Changes(changes) => return answer(&changes, limit),
             Pending::Overflow => return Ok(Response::new(NtStatus::NOTIFY_ENUM_DIR, empty()?)),
             Pending::Closed => return Err(NtStatus::NOTIFY_CLEANUP),
+            Pending::DeletePending => return Err(NtStatus::DELETE_PENDING),
             _ => {}
         }
         call.interim.go_async();
@@ -218,6 +219,17 @@ pub(crate) fn rename_records<V>(
     } else {
         deliver(server, share, from, action::REMOVED, bit);
         deliver(server, share, to, action::ADDED, bit);
+    }
+}
+
+/// A close of `open` left its directory delete-pending (another open
+/// keeps it): the watches on it answer DELETE_PENDING (smb2.notify.rmdir).
+pub(crate) fn closed<V: Vfs>(server: &FileServer<V>, open: &OpenRef) {
+    if open.data.is_dir && server.opens.delete_pending(open.file) {
+        let path = server.path_of(open);
+        server
+            .notify
+            .delete_pending(volume(open.data.share), &path.to_string());
     }
 }
 
