@@ -155,7 +155,13 @@ pub enum LeaseError {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LeaseBreaking {
+    /// The state the notification sent asked for (an acknowledgment may
+    /// not exceed it).
     pub(crate) to: LeaseState,
+    /// What the contentions since need: at most this once the break is
+    /// over (lower than `to` when a further contention came meanwhile:
+    /// the acknowledgment starts the next break).
+    pub(crate) required: LeaseState,
     pub(crate) deadline: Instant,
 }
 
@@ -178,12 +184,21 @@ impl LeaseEntry {
         self.id == *id
     }
 
-    /// The break of this lease from its state to `to`: the epoch moves
-    /// (v2), and the lease waits for an acknowledgment when it held more
-    /// than R. `None` when nothing changes or no open is left to tell.
+    /// The break of this lease from its state to (at most) `to`, in the
+    /// way Windows and Samba break: while a break is in progress nothing is
+    /// sent, the break only goes further when acknowledged (see
+    /// [`acknowledged`](Self::acknowledged)); R breaks to none at once
+    /// without acknowledgment; anything else breaks with acknowledgment.
+    /// The epoch moves (v2) with each notification that starts a break.
+    /// `None` when nothing is to be sent.
     pub(crate) fn start_break(&mut self, to: LeaseState, deadline: Instant) -> Option<LeaseBreak> {
         let from = self.state;
-        if to == from || self.breaking.is_some() {
+        let to = LeaseState(to.0 & from.0);
+        if let Some(b) = &mut self.breaking {
+            b.required = LeaseState(b.required.0 & to.0);
+            return None;
+        }
+        if to == from {
             return None;
         }
         let &(_, owner) = self.opens.first()?;
@@ -192,7 +207,11 @@ impl LeaseEntry {
             self.epoch = self.epoch.wrapping_add(1);
         }
         if ack_required {
-            self.breaking = Some(LeaseBreaking { to, deadline });
+            self.breaking = Some(LeaseBreaking {
+                to,
+                required: to,
+                deadline,
+            });
         } else {
             self.state = to;
         }
@@ -205,6 +224,57 @@ impl LeaseEntry {
             ack_required,
             v2: self.v2,
         })
+    }
+
+    /// The acknowledgment of the break in progress with `acked` (MS-SMB2
+    /// 3.3.5.22.2): the lease holds `acked`, and when a contention since
+    /// asked for less the next break starts at once, in steps as Windows
+    /// does (to R while W or H are still held, then to what is required:
+    /// smb2.lease.breaking3). The epoch stays for that next break.
+    ///
+    /// # Errors
+    /// [`LeaseError::NotBreaking`], [`LeaseError::NotAccepted`].
+    pub(crate) fn acknowledged(
+        &mut self,
+        acked: LeaseState,
+        deadline: Instant,
+    ) -> Result<Option<LeaseBreak>, LeaseError> {
+        let breaking = self.breaking.ok_or(LeaseError::NotBreaking)?;
+        if !acked.within(breaking.to) {
+            return Err(LeaseError::NotAccepted);
+        }
+        self.state = acked;
+        self.breaking = None;
+        if acked.within(breaking.required) {
+            return Ok(None);
+        }
+        let Some(&(_, owner)) = self.opens.first() else {
+            return Ok(None);
+        };
+        let held = acked.has(LeaseState::WRITE) || acked.has(LeaseState::HANDLE);
+        let to = if held {
+            LeaseState((breaking.required.0 | LeaseState::READ) & acked.0)
+        } else {
+            breaking.required
+        };
+        if held {
+            self.breaking = Some(LeaseBreaking {
+                to,
+                required: breaking.required,
+                deadline,
+            });
+        } else {
+            self.state = to;
+        }
+        Ok(Some(LeaseBreak {
+            key: self.id.key,
+            owner,
+            from: acked,
+            to,
+            epoch: if self.v2 { self.epoch } else { 0 },
+            ack_required: held,
+            v2: self.v2,
+        }))
     }
 
     pub(crate) fn has_open(&self, open: OpenId) -> bool {
@@ -233,6 +303,7 @@ pub(crate) enum LeaseContention {
         truncate: bool,
         sharing_violation: bool,
         delete: bool,
+        retry: bool,
     },
     /// A write or lock by an open not under this key.
     Write,
@@ -255,50 +326,81 @@ pub(crate) fn contend(
         if Some(lease.id) == except {
             continue;
         }
-        if let Some(b) = lease.breaking {
-            *deadline = Some(deadline.map_or(b.deadline, |d| d.min(b.deadline)));
-            continue;
-        }
+        let was_breaking = lease.breaking.is_some();
         let from = lease.state;
-        let to = match what {
+        // What the contention needs the lease to lose, and which of it
+        // the contender must wait for (MS-FSA 2.1.5.1.2, as Windows and
+        // Samba do it).
+        let (to, wait_for) = match what {
+            // A stat open neither breaks nor waits.
             LeaseContention::Open {
                 stat: true,
                 truncate: false,
                 ..
-            } => from,
-            LeaseContention::Open { truncate: true, .. } => LeaseState::NONE,
-            // A sharing violation breaks handle caching only, so that the
-            // holder may close the handles it keeps (MS-FSA 2.1.4.12; the
-            // open fails after, and the next one breaks W:
-            // smb2.lease.break_twice); an open that shares breaks W.
+            } => continue,
             LeaseContention::Open {
-                sharing_violation: true,
+                truncate,
+                sharing_violation,
+                delete,
+                retry,
                 ..
-            } => from.without(LeaseState::HANDLE),
-            LeaseContention::Open { delete: true, .. } => {
-                from.without(LeaseState::WRITE).without(LeaseState::HANDLE)
+            } => {
+                // A sharing violation breaks H, so the holder may close the
+                // handles it keeps (the open fails after, and the next one
+                // breaks W: smb2.lease.break_twice); a delete-on-close
+                // open breaks W and H (smb2.lease.unlink); an open that
+                // shares breaks W. An overwrite breaks to none but only
+                // waits for what it must (smb2.lease.breaking4).
+                let mask = if sharing_violation {
+                    LeaseState::HANDLE
+                } else if delete {
+                    LeaseState::WRITE | LeaseState::HANDLE
+                } else {
+                    LeaseState::WRITE
+                };
+                let to = if truncate {
+                    LeaseState::NONE
+                } else {
+                    from.without(mask)
+                };
+                // A retry (after a wait) waits for any break in progress.
+                let wait = if retry && was_breaking {
+                    LeaseState::READ | mask
+                } else {
+                    mask
+                };
+                (to, wait)
             }
-            LeaseContention::Open { .. } => from.without(LeaseState::WRITE),
-            LeaseContention::Write => LeaseState::NONE,
-            LeaseContention::Namespace => from.without(LeaseState::HANDLE),
+            LeaseContention::Write => (LeaseState::NONE, LeaseState::WRITE | LeaseState::HANDLE),
+            LeaseContention::Namespace => (
+                from.without(LeaseState::HANDLE),
+                LeaseState::WRITE | LeaseState::HANDLE,
+            ),
         };
+        let lost = LeaseState(from.0 & !to.0);
         if let Some(b) = lease.start_break(to, new_deadline) {
-            if b.ack_required {
-                *deadline = Some(deadline.map_or(new_deadline, |d| d.min(new_deadline)));
-            }
             out.push(b);
+        }
+        let Some(b) = lease.breaking else { continue };
+        // Nothing (more) to break but a break in progress, or something
+        // to lose that the contender must wait for: wait.
+        let nothing = lost == LeaseState::NONE;
+        if (nothing && was_breaking) || (!nothing && from.0 & wait_for != 0) {
+            *deadline = Some(deadline.map_or(b.deadline, |d| d.min(b.deadline)));
         }
     }
 }
 
-/// Completes the expired lease breaks of one file; how many.
+/// Completes the expired lease breaks of one file; how many. A lease
+/// whose break was not acknowledged in time holds nothing (MS-SMB2
+/// 3.3.2.5: LeaseState becomes none; smb2.lease.timeout).
 pub(crate) fn expire(state: &mut FileOplocks, now: Instant) -> usize {
     let mut expired = 0usize;
     for lease in &mut state.leases {
         if let Some(b) = lease.breaking
             && b.deadline <= now
         {
-            lease.state = b.to;
+            lease.state = LeaseState::NONE;
             lease.breaking = None;
             expired = expired.saturating_add(1);
         }

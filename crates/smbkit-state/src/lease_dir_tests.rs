@@ -100,11 +100,13 @@ fn a_change_breaks_the_directory_lease_except_for_its_parent_key() {
     // A second change while it breaks sends nothing more.
     assert!(t.break_dir(DIR, None, now).is_empty());
     assert_eq!(
-        t.acknowledge_lease(&lid(KD), R),
+        t.acknowledge_lease(&lid(KD), R, Instant::now())
+            .map(|a| a.0),
         Err(LeaseError::NotAccepted)
     );
     assert_eq!(
-        t.acknowledge_lease(&lid(KD), LeaseState::NONE),
+        t.acknowledge_lease(&lid(KD), LeaseState::NONE, Instant::now())
+            .map(|a| a.0),
         Ok(LeaseState::NONE)
     );
     // A new CREATE under the key takes RH again, with the next epoch.
@@ -132,7 +134,8 @@ fn an_unacknowledged_directory_break_times_out() {
     assert_eq!(t.expire(DIR, now + Duration::from_secs(36)), 1);
     assert_eq!(t.lease_state(&lid(KD)), LeaseState::NONE);
     assert_eq!(
-        t.acknowledge_lease(&lid(KD), LeaseState::NONE),
+        t.acknowledge_lease(&lid(KD), LeaseState::NONE, Instant::now())
+            .map(|a| a.0),
         Err(LeaseError::NotBreaking)
     );
 }

@@ -49,6 +49,9 @@ impl OplockTable {
         let state = files.entry(file).or_default();
         let oplock_held = state.holders.iter().any(|h| h.exclusive());
         let other_lease_exclusive = state.leases.iter().any(|l| !l.is(&id) && l.exclusive());
+        // One writer only: no W beside another lease, even one whose
+        // opens are all stat opens (smb2.lease.statopen).
+        let other_lease = state.leases.iter().any(|l| !l.is(&id));
         let mut requested = req.state.grantable();
         if req.directory {
             requested = requested.without(LeaseState::WRITE);
@@ -61,7 +64,7 @@ impl OplockTable {
                 let outside = others.saturating_sub(lease.opens.len());
                 lease.opens.push((open, owner));
                 if lease.breaking.is_none() {
-                    let write_refused = outside > 0 || oplock_held || other_lease_exclusive;
+                    let write_refused = outside > 0 || oplock_held || other_lease;
                     let whole = !(write_refused && requested.has(LeaseState::WRITE));
                     if whole && requested != lease.state && lease.state.within(requested) {
                         lease.state = requested;
@@ -74,7 +77,7 @@ impl OplockTable {
             }
             None => {
                 let mut granted = requested;
-                if others > 0 || oplock_held || other_lease_exclusive {
+                if others > 0 || oplock_held || other_lease {
                     granted = granted.without(LeaseState::WRITE);
                 }
                 // No handle caching beside any oplock, level II included
@@ -110,7 +113,8 @@ impl OplockTable {
     }
 
     /// The acknowledgment of a break of lease `id` with `acked` (MS-SMB2
-    /// 3.3.5.22.2). Returns the state now held.
+    /// 3.3.5.22.2) at `now`. Returns the state now held, and the next
+    /// break to send when a contention since asked for less.
     ///
     /// # Errors
     /// [`LeaseError::NotFound`], [`LeaseError::NotBreaking`],
@@ -119,25 +123,23 @@ impl OplockTable {
         &self,
         id: &LeaseId,
         acked: LeaseState,
-    ) -> Result<LeaseState, LeaseError> {
+        now: Instant,
+    ) -> Result<(LeaseState, Option<LeaseBreak>), LeaseError> {
+        let deadline = now.checked_add(self.timeout()).unwrap_or(now);
         let mut files = self.lock();
         let state = files
             .values_mut()
             .find(|s| s.leases.iter().any(|l| l.is(id)))
             .ok_or(LeaseError::NotFound)?;
+        crate::lease::expire(state, now);
         let lease = state
             .leases
             .iter_mut()
             .find(|l| l.is(id))
             .ok_or(LeaseError::NotFound)?;
-        let breaking = lease.breaking.ok_or(LeaseError::NotBreaking)?;
-        if !acked.within(breaking.to) {
-            return Err(LeaseError::NotAccepted);
-        }
-        lease.state = acked;
-        lease.breaking = None;
+        let next = lease.acknowledged(acked, deadline)?;
         state.wake();
-        Ok(acked)
+        Ok((acked, next))
     }
 
     /// The state of lease `id`, none when it is not in use.

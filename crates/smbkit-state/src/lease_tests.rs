@@ -32,9 +32,11 @@ fn owner(connection: u64) -> Owner {
 fn open_by(lease: Option<LeaseId>) -> Contention {
     Contention::Open {
         stat: false,
+        lease_stat: false,
         truncate: false,
         sharing_violation: false,
         delete: false,
+        retry: false,
         lease,
     }
 }
@@ -117,20 +119,27 @@ async fn a_second_key_breaks_write_caching_and_waits_for_the_ack() {
         }]
     );
     assert_eq!(
-        t.acknowledge_lease(&lid(1, K1), RWH),
+        t.acknowledge_lease(&lid(1, K1), RWH, Instant::now())
+            .map(|a| a.0),
         Err(LeaseError::NotAccepted),
         "more than the break allows"
     );
-    assert_eq!(t.acknowledge_lease(&lid(1, K1), RH), Ok(RH));
+    assert_eq!(
+        t.acknowledge_lease(&lid(1, K1), RH, Instant::now())
+            .map(|a| a.0),
+        Ok(RH)
+    );
     tokio::time::timeout(Duration::from_secs(1), wait.changed())
         .await
         .unwrap();
     assert_eq!(
-        t.acknowledge_lease(&lid(1, K1), RH),
+        t.acknowledge_lease(&lid(1, K1), RH, Instant::now())
+            .map(|a| a.0),
         Err(LeaseError::NotBreaking)
     );
     assert_eq!(
-        t.acknowledge_lease(&lid(1, K2), R),
+        t.acknowledge_lease(&lid(1, K2), R, Instant::now())
+            .map(|a| a.0),
         Err(LeaseError::NotFound)
     );
     // The second key gets RH beside it, not W.
@@ -210,9 +219,11 @@ fn handle_caching_breaks_on_sharing_violation_and_times_out() {
     ));
     let violating = Contention::Open {
         stat: false,
+        lease_stat: false,
         truncate: false,
         sharing_violation: true,
         delete: false,
+        retry: false,
         lease: None,
     };
     let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, violating, now) else {
@@ -229,7 +240,11 @@ fn handle_caching_breaks_on_sharing_violation_and_times_out() {
         t.contend(FILE, violating, later),
         Outcome::Proceed { .. }
     ));
-    assert_eq!(t.lease_state(&lid(CLIENT, K1)), R);
+    assert_eq!(
+        t.lease_state(&lid(CLIENT, K1)),
+        LeaseState::NONE,
+        "an unacknowledged break leaves nothing"
+    );
 }
 
 #[test]
@@ -291,7 +306,11 @@ fn leases_are_per_client_not_per_key() {
         panic!("another client's key must break RWH");
     };
     assert_eq!(lease_breaks.len(), 1);
-    assert_eq!(t.acknowledge_lease(&lid(1, K1), RH), Ok(RH));
+    assert_eq!(
+        t.acknowledge_lease(&lid(1, K1), RH, Instant::now())
+            .map(|a| a.0),
+        Ok(RH)
+    );
     let b = t
         .grant_lease(FILE, id(4), owner(2), &req(2, K1, RWH, false, 0), 2)
         .unwrap();
@@ -310,7 +329,8 @@ fn leases_are_per_client_not_per_key() {
     );
     assert_eq!(t.lease_file(&lid(4, K1)), Some(other));
     assert_eq!(
-        t.acknowledge_lease(&lid(5, K1), R),
+        t.acknowledge_lease(&lid(5, K1), R, Instant::now())
+            .map(|a| a.0),
         Err(LeaseError::NotFound)
     );
 }
@@ -353,9 +373,11 @@ fn a_sharing_violation_breaks_handle_caching_and_keeps_write() {
         .unwrap();
     let violating = Contention::Open {
         stat: false,
+        lease_stat: false,
         truncate: false,
         sharing_violation: true,
         delete: false,
+        retry: false,
         lease: Some(lid(1, K2)),
     };
     let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, violating, now) else {
@@ -364,7 +386,8 @@ fn a_sharing_violation_breaks_handle_caching_and_keeps_write() {
     let b = lease_breaks.first().unwrap();
     assert_eq!((b.from, b.to, b.epoch), (RWH, LeaseState(5), 0x13));
     assert_eq!(
-        t.acknowledge_lease(&lid(1, K1), LeaseState(5)),
+        t.acknowledge_lease(&lid(1, K1), LeaseState(5), Instant::now())
+            .map(|a| a.0),
         Ok(LeaseState(5))
     );
     // Still violating: nothing left to break.
@@ -414,9 +437,11 @@ fn a_delete_on_close_open_breaks_handle_caching() {
         .unwrap();
     let unlink = Contention::Open {
         stat: false,
+        lease_stat: false,
         truncate: false,
         sharing_violation: false,
         delete: true,
+        retry: false,
         lease: None,
     };
     let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, unlink, now) else {
@@ -424,4 +449,87 @@ fn a_delete_on_close_open_breaks_handle_caching() {
     };
     let b = lease_breaks.first().unwrap();
     assert_eq!((b.from, b.to, b.ack_required), (RH, R, true));
+}
+
+fn overwrite(retry: bool) -> Contention {
+    Contention::Open {
+        stat: false,
+        lease_stat: false,
+        truncate: true,
+        sharing_violation: false,
+        delete: false,
+        retry,
+        lease: None,
+    }
+}
+
+#[test]
+fn an_overwrite_breaks_handle_caching_without_waiting() {
+    // smb2.lease.breaking4: RH breaks to none for an overwrite, which
+    // goes on at once; another overwrite during the break sends nothing.
+    let t = table();
+    let now = Instant::now();
+    t.grant_lease(FILE, id(1), owner(1), &req(1, K1, RH, false, 0), 0)
+        .unwrap();
+    let Outcome::Proceed { lease_breaks, .. } = t.contend(FILE, overwrite(false), now) else {
+        panic!("an overwrite does not wait for H");
+    };
+    let b = lease_breaks.first().unwrap();
+    assert_eq!((b.from, b.to, b.ack_required), (RH, LeaseState::NONE, true));
+    assert!(matches!(
+        t.contend(FILE, overwrite(false), now),
+        Outcome::Proceed { lease_breaks, .. } if lease_breaks.is_empty()
+    ));
+    assert_eq!(t.lease_state(&lid(1, K1)), RH, "until acknowledged");
+}
+
+#[test]
+fn a_break_goes_on_in_steps_after_the_acknowledgment() {
+    // smb2.lease.breaking3: RWH breaks to RH for an open; an overwrite
+    // meanwhile waits; the RH acknowledgment starts RH -> R at once, the
+    // R acknowledgment R -> none without acknowledgment.
+    let t = table();
+    let now = Instant::now();
+    t.grant_lease(FILE, id(1), owner(1), &req(1, K1, RWH, true, 0), 0)
+        .unwrap();
+    let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, open_by(None), now) else {
+        panic!("W must break and be waited for");
+    };
+    assert_eq!(lease_breaks.first().map(|b| (b.to, b.epoch)), Some((RH, 2)));
+    let Outcome::Wait { lease_breaks, .. } = t.contend(FILE, overwrite(false), now) else {
+        panic!("the overwrite waits for W");
+    };
+    assert!(
+        lease_breaks.is_empty(),
+        "nothing more is sent while breaking"
+    );
+    let (state, next) = t.acknowledge_lease(&lid(1, K1), RH, now).unwrap();
+    assert_eq!(state, RH);
+    let next = next.unwrap();
+    assert_eq!(
+        (next.from, next.to, next.ack_required, next.epoch),
+        (RH, R, true, 2)
+    );
+    // The first open retries: it waits for the break in progress.
+    let retry = Contention::Open {
+        stat: false,
+        lease_stat: false,
+        truncate: false,
+        sharing_violation: false,
+        delete: false,
+        retry: true,
+        lease: None,
+    };
+    assert!(matches!(t.contend(FILE, retry, now), Outcome::Wait { .. }));
+    let (_, next) = t.acknowledge_lease(&lid(1, K1), R, now).unwrap();
+    let next = next.unwrap();
+    assert_eq!(
+        (next.from, next.to, next.ack_required),
+        (R, LeaseState::NONE, false)
+    );
+    assert_eq!(t.lease_state(&lid(1, K1)), LeaseState::NONE);
+    assert!(matches!(
+        t.contend(FILE, overwrite(true), now),
+        Outcome::Proceed { .. }
+    ));
 }

@@ -52,9 +52,16 @@ pub enum Contention {
         /// since their holder may close the handle it kept; leases lose
         /// handle caching).
         sharing_violation: bool,
+        /// The new open is a stat open as leases see it (attributes,
+        /// synchronization, READ_CONTROL): it breaks no lease.
+        lease_stat: bool,
         /// The new open deletes the file when it closes (DELETE_ON_CLOSE):
         /// leases lose handle caching (smb2.lease.unlink).
         delete: bool,
+        /// The open contends again after waiting for a break: it waits for
+        /// any lease break still in progress (a first attempt only for
+        /// what it must).
+        retry: bool,
         /// The lease of the new open: that lease never breaks for it.
         lease: Option<LeaseId>,
     },
@@ -388,17 +395,20 @@ impl OplockTable {
         }
         let (lease_what, except) = match what {
             Contention::Open {
-                stat,
                 truncate,
                 sharing_violation,
+                lease_stat,
                 delete,
+                retry,
                 lease,
+                ..
             } => (
                 LeaseContention::Open {
-                    stat,
+                    stat: lease_stat,
                     truncate,
                     sharing_violation,
                     delete,
+                    retry,
                 },
                 lease,
             ),

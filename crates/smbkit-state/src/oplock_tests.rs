@@ -21,9 +21,11 @@ fn owner(connection: u64) -> Owner {
 
 const OPEN: Contention = Contention::Open {
     stat: false,
+    lease_stat: false,
     truncate: false,
     sharing_violation: false,
     delete: false,
+    retry: false,
     lease: None,
 };
 
@@ -135,9 +137,11 @@ fn acknowledging_above_the_break_level_leaves_the_break_level() {
     t.grant(FILE, id(1), owner(1), OplockLevel::Batch, false, 0);
     let truncate = Contention::Open {
         stat: false,
+        lease_stat: false,
         truncate: true,
         sharing_violation: false,
         delete: false,
+        retry: false,
         lease: None,
     };
     let Outcome::Wait { breaks, .. } = t.contend(FILE, truncate, now) else {
@@ -162,9 +166,11 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
     t.grant(FILE, id(1), owner(1), OplockLevel::Exclusive, false, 0);
     let stat = Contention::Open {
         stat: true,
+        lease_stat: true,
         truncate: false,
         sharing_violation: false,
         delete: false,
+        retry: false,
         lease: None,
     };
     assert!(
@@ -178,9 +184,11 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
     t.grant(other, id(3), owner(1), OplockLevel::Batch, false, 0);
     let stat_truncate = Contention::Open {
         stat: true,
+        lease_stat: true,
         truncate: true,
         sharing_violation: false,
         delete: false,
+        retry: false,
         lease: None,
     };
     assert!(matches!(
@@ -189,9 +197,11 @@ fn stat_opens_break_nothing_and_exclusive_survives_a_sharing_violation() {
     ));
     let violating = Contention::Open {
         stat: false,
+        lease_stat: false,
         truncate: false,
         sharing_violation: true,
         delete: false,
+        retry: false,
         lease: None,
     };
     assert!(

@@ -153,8 +153,14 @@ pub(crate) async fn contend<V: Vfs>(
     file: FileKey,
     mut what: impl FnMut() -> Contention,
 ) -> Result<(), NtStatus> {
+    let mut retry = false;
     loop {
-        match server.oplocks.contend(file, what(), Instant::now()) {
+        let mut contention = what();
+        if let Contention::Open { retry: r, .. } = &mut contention {
+            *r = retry;
+        }
+        retry = true;
+        match server.oplocks.contend(file, contention, Instant::now()) {
             Outcome::Proceed {
                 breaks,
                 lease_breaks,
@@ -238,9 +244,10 @@ fn acknowledge_oplock<V: Vfs>(server: &FileServer<V>, call: &Call, ack: OplockBr
     Ok(Response::new(NtStatus::SUCCESS, body))
 }
 
-/// MS-SMB2 3.3.5.22.2: the lease break acknowledgment.
+/// MS-SMB2 3.3.5.22.2: the lease break acknowledgment. When a contention
+/// since the break asked for less, the next break goes out at once.
 fn acknowledge_lease<V: Vfs>(server: &FileServer<V>, call: &Call, ack: LeaseBreakAck) -> Answer {
-    let state = server
+    let (state, next) = server
         .oplocks
         .acknowledge_lease(
             &LeaseId {
@@ -248,6 +255,7 @@ fn acknowledge_lease<V: Vfs>(server: &FileServer<V>, call: &Call, ack: LeaseBrea
                 key: ack.lease_key,
             },
             LeaseState(ack.lease_state),
+            Instant::now(),
         )
         .map_err(|e| match e {
             LeaseError::NotFound => NtStatus::OBJECT_NAME_NOT_FOUND,
@@ -255,6 +263,7 @@ fn acknowledge_lease<V: Vfs>(server: &FileServer<V>, call: &Call, ack: LeaseBrea
             LeaseError::NotAccepted => NtStatus::REQUEST_NOT_ACCEPTED,
             _ => NtStatus::INVALID_PARAMETER,
         })?;
+    send_lease_breaks(server, next.as_slice());
     let body = LeaseBreakAck {
         flags: 0,
         lease_key: ack.lease_key,

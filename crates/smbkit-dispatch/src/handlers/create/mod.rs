@@ -114,11 +114,12 @@ const ACCESS_SYSTEM_SECURITY: u32 = 0x0100_0000;
 const INVALID_ATTRIBUTES: u32 = 0xFFFF_8048;
 /// FILE_ATTRIBUTE_ENCRYPTED: no encryption at rest.
 const ENCRYPTED: u32 = 0x0000_4000;
-/// The access of a "stat open", which breaks no oplock or lease (MS-FSA
-/// 2.1.5.1.2): attributes, READ_CONTROL and synchronization only
+/// The access of a "stat open", which breaks no oplock (MS-FSA
+/// 2.1.5.1.2): attributes and synchronization only.
+const STAT_ACCESS: u32 = acc::FILE_READ_ATTRIBUTES | acc::FILE_WRITE_ATTRIBUTES | acc::SYNCHRONIZE;
+/// The access of a stat open as leases see it: READ_CONTROL too
 /// (smb2.lease.statopen4).
-const STAT_ACCESS: u32 =
-    acc::FILE_READ_ATTRIBUTES | acc::FILE_WRITE_ATTRIBUTES | acc::SYNCHRONIZE | acc::READ_CONTROL;
+const LEASE_STAT_ACCESS: u32 = STAT_ACCESS | acc::READ_CONTROL;
 /// STATUS_PRIVILEGE_NOT_HELD (MS-ERREF 2.3.1).
 const PRIVILEGE_NOT_HELD: NtStatus = NtStatus(0xC000_0061);
 
@@ -330,6 +331,7 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
         // a batch holder may close, an exclusive one only breaks when the
         // open would succeed.
         let stat = req.desired_access & !STAT_ACCESS == 0;
+        let lease_stat = req.desired_access & !LEASE_STAT_ACCESS == 0;
         let truncate = matches!(
             disp,
             Disposition::Overwrite | Disposition::OverwriteIf | Disposition::Supersede
@@ -338,7 +340,9 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
             stat,
             truncate,
             sharing_violation: server.opens.check(key, wanted, shared).is_err(),
+            lease_stat,
             delete: delete_on_close,
+            retry: false,
             lease: lease_key,
         })
         .await?;

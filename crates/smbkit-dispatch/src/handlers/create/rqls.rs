@@ -103,7 +103,7 @@ pub(crate) fn grant<V: Vfs>(
         return Ok(None);
     }
     let others = server.opens.count_opens(open.file, |o| {
-        o.id != open.id && o.data.granted & !super::STAT_ACCESS != 0
+        o.id != open.id && o.data.granted & !super::LEASE_STAT_ACCESS != 0
     });
     let req = request(lease, call.request.session.client_guid, is_dir);
     let grant = server
