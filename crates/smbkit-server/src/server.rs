@@ -137,12 +137,14 @@ impl Server {
         .network_interfaces(&listeners.iter().map(|(a, _)| *a).collect::<Vec<_>>())
         .max_opens_per_connection(config.limits.max_opens_per_connection);
         for share in &config.shares {
-            let fs = LocalFs::new(share.path.clone(), LocalFsOptions::default()).map_err(|e| {
-                ServerError::Share {
-                    share: share.name.clone(),
-                    path: share.path.clone(),
-                    reason: e.to_string(),
-                }
+            let opts = LocalFsOptions {
+                max_watches: config.limits.max_watched_dirs_per_share,
+                ..LocalFsOptions::default()
+            };
+            let fs = LocalFs::new(share.path.clone(), opts).map_err(|e| ServerError::Share {
+                share: share.name.clone(),
+                path: share.path.clone(),
+                reason: e.to_string(),
             })?;
             files = files.share(&share.name, Arc::new(fs), share.read_only);
         }

@@ -90,6 +90,7 @@ max_credits = 512
 max_sessions_per_connection = 2
 max_trees_per_session = 3
 max_opens_per_connection = 11
+max_watched_dirs_per_share = 12
 max_compound = 4
 max_security_buffer = 8192
 logon_failures_before_delay = 6
@@ -149,6 +150,7 @@ max_logon_delay_secs = 7
     assert_eq!(l.session.max_sessions, 2);
     assert_eq!(l.session.max_trees, 3);
     assert_eq!(l.max_opens_per_connection, 11);
+    assert_eq!(l.max_watched_dirs_per_share, 12);
     assert_eq!(l.session.max_compound, 4);
     assert_eq!(l.session.max_security_buffer, 8192);
     assert_eq!(l.logon_failures_before_delay, 6);

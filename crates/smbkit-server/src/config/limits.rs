@@ -24,6 +24,9 @@ pub struct LimitsSection {
     pub max_trees_per_session: Option<usize>,
     /// Open files per connection.
     pub max_opens_per_connection: Option<usize>,
+    /// Directories of one share watched for changes made outside the
+    /// server (CHANGE_NOTIFY).
+    pub max_watched_dirs_per_share: Option<usize>,
     /// Messages per compound chain.
     pub max_compound: Option<usize>,
     /// Bytes of a SESSION_SETUP security buffer.
@@ -48,6 +51,10 @@ pub struct LimitsConfig {
     pub max_credits: u16,
     /// Open files one connection may hold (default 65,536).
     pub max_opens_per_connection: usize,
+    /// Directories of one share watched (one inotify watch each) for
+    /// changes made outside the server (default 4096); past it a
+    /// CHANGE_NOTIFY on a large tree answers STATUS_NOTIFY_ENUM_DIR.
+    pub max_watched_dirs_per_share: usize,
     /// Failed logons from one address answered at once (default 5); each
     /// further one within ten minutes waits 1 s, 2 s, 4 s, … up to
     /// `max_logon_delay`.
@@ -64,6 +71,7 @@ impl Default for LimitsConfig {
             session: smbkit_session::Limits::default(),
             max_credits: smbkit_session::credits::DEFAULT_MAX_CREDITS,
             max_opens_per_connection: smbkit_dispatch::DEFAULT_MAX_OPENS_PER_CONNECTION,
+            max_watched_dirs_per_share: smbkit_dispatch::smbkit_vfs::DEFAULT_MAX_WATCHES,
             logon_failures_before_delay: 5,
             max_logon_delay: Duration::from_secs(30),
         }
@@ -127,6 +135,11 @@ pub(super) fn check(section: Option<&LimitsSection>) -> Result<LimitsConfig, Con
             "limits.max_opens_per_connection",
             s.max_opens_per_connection,
             d.max_opens_per_connection,
+        )?,
+        max_watched_dirs_per_share: positive(
+            "limits.max_watched_dirs_per_share",
+            s.max_watched_dirs_per_share,
+            d.max_watched_dirs_per_share,
         )?,
         logon_failures_before_delay: s
             .logon_failures_before_delay
