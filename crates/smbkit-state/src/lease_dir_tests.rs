@@ -150,3 +150,12 @@ fn writes_are_remembered_until_the_close() {
     t.release(id(8));
     assert!(!t.take_written(id(8)), "forgotten with the open");
 }
+
+#[test]
+fn a_deletion_told_at_close_is_remembered_once() {
+    let t = OplockTable::new(Duration::from_secs(35));
+    t.note_told(id(5));
+    t.release(id(5));
+    assert!(t.take_told(id(5)), "kept past the release, for the delete");
+    assert!(!t.take_told(id(5)));
+}

@@ -213,6 +213,23 @@ impl OplockTable {
     pub fn take_written(&self, open: OpenId) -> bool {
         self.lock_written().remove(&open)
     }
+
+    /// Records that the directory leases were told at close that `open`'s
+    /// file goes (while the open still knew its ParentLeaseKey).
+    pub fn note_told(&self, open: OpenId) {
+        let mut told = self.lock_told();
+        // Bounded: an entry stays only when the delete it announced failed.
+        if told.len() >= 4096 {
+            told.clear();
+        }
+        told.insert(open);
+    }
+
+    /// Whether the directory leases were told of `open`'s deletion at its
+    /// close (and forgets it).
+    pub fn take_told(&self, open: OpenId) -> bool {
+        self.lock_told().remove(&open)
+    }
 }
 
 #[cfg(test)]

@@ -202,6 +202,9 @@ pub struct OplockTable {
     opens: Mutex<HashMap<OpenId, FileKey>>,
     /// The opens that wrote (their close breaks directory leases).
     written: Mutex<HashSet<OpenId>>,
+    /// The opens whose deletion their directory's leases were told of at
+    /// close, before the open went (with its ParentLeaseKey).
+    told: Mutex<HashSet<OpenId>>,
     timeout: Duration,
 }
 
@@ -228,6 +231,7 @@ impl OplockTable {
             files: Mutex::new(HashMap::new()),
             opens: Mutex::new(HashMap::new()),
             written: Mutex::new(HashSet::new()),
+            told: Mutex::new(HashSet::new()),
             timeout,
         }
     }
@@ -240,6 +244,10 @@ impl OplockTable {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, HashMap<FileKey, FileOplocks>> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_told(&self) -> MutexGuard<'_, HashSet<OpenId>> {
+        self.told.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn lock_written(&self) -> MutexGuard<'_, HashSet<OpenId>> {

@@ -60,6 +60,10 @@ fn is_named<V>(server: &FileServer<V>, dir: FileKey, name: &str) -> bool {
 /// [`dir_changed`] for a change made through `open` at `path`: the lease
 /// named by the open's ParentLeaseKey stays.
 pub(crate) fn changed_by<V>(server: &FileServer<V>, open: &OpenRef, path: &SmbPath) {
+    if server.oplocks.take_told(open.id) {
+        // The deletion was announced at the close (see [`closing`]).
+        return;
+    }
     let except = server.oplocks.parent_key(open.id);
     dir_changed(server, open.data.share, path, except);
 }
@@ -70,10 +74,18 @@ pub(crate) fn written<V>(server: &FileServer<V>, open: &OpenRef) {
     server.oplocks.note_written(open.id);
 }
 
-/// `open` is about to close: if it wrote, its directory's contents changed.
+/// `open` is about to close: if it wrote, or if its close deletes the file
+/// (the last open of a file to be deleted), its directory's contents
+/// change. Told now, while the open's ParentLeaseKey is known (the
+/// deletion itself comes after the open's lease is gone).
 pub(crate) fn closing<V: Vfs>(server: &FileServer<V>, open: &OpenRef) {
-    if server.oplocks.take_written(open.id) {
+    let deletes = server.opens.opens_of(open.file) == 1
+        && (open.delete_on_close() || server.opens.delete_pending(open.file));
+    if server.oplocks.take_written(open.id) || deletes {
         let path = server.path_of(open);
         changed_by(server, open, &path);
+        if deletes {
+            server.oplocks.note_told(open.id);
+        }
     }
 }

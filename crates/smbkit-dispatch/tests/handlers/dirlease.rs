@@ -129,3 +129,75 @@ async fn a_v1_context_on_a_directory_gets_no_lease() {
     let r = e.send(Command::CREATE, create_with("d1", true, v1)).await;
     assert_eq!(answer(&r), (oplock_level::NONE, None));
 }
+
+fn create_doomed(name: &str, lease: Lease) -> Bytes {
+    let name = string_to_utf16le(name);
+    let req = CreateRequest {
+        requested_oplock_level: oplock_level::LEASE,
+        impersonation_level: 2,
+        desired_access: access::DELETE | access::FILE_READ_ATTRIBUTES,
+        share_access: ALL,
+        create_disposition: disposition::OPEN_IF,
+        create_options: options::NON_DIRECTORY_FILE | options::DELETE_ON_CLOSE,
+        name: &name,
+        contexts: vec![lease.to_context()],
+        ..CreateRequest::default()
+    };
+    message(Command::CREATE, &req)
+}
+
+fn file_id(r: &Response) -> FileId {
+    let msg = with_header_cmd(&r.body, Command::CREATE);
+    CreateResponse::decode(&msg).unwrap().file_id
+}
+
+#[tokio::test]
+async fn a_delete_on_close_breaks_the_directory_lease_unless_it_is_the_parent() {
+    let e = env();
+    let mut notes = e.d.notifier().register(e.conn);
+    let r = e
+        .send(
+            Command::CREATE,
+            create_with("d2", true, v2(DIR_KEY, 3, None)),
+        )
+        .await;
+    assert_eq!(answer(&r).0, oplock_level::LEASE);
+    // Created and deleted under the directory's key: no break.
+    let r = e
+        .send(
+            Command::CREATE,
+            create_doomed("d2\\x.txt", v2([0xC4; 16], 1, Some(DIR_KEY))),
+        )
+        .await;
+    assert_eq!(answer(&r).0, oplock_level::LEASE);
+    assert_eq!(e.close(file_id(&r)).await.status, NtStatus::SUCCESS);
+    assert!(notes.try_recv().is_err(), "its own key's create and delete");
+    // Created with the key, deleted by an open without one: a break.
+    let r = e
+        .send(
+            Command::CREATE,
+            create_with("d2\\y.txt", false, v2([0xC5; 16], 1, Some(DIR_KEY))),
+        )
+        .await;
+    let first = file_id(&r);
+    let r = e
+        .send(
+            Command::CREATE,
+            create_doomed("d2\\y.txt", v2([0xC6; 16], 1, None)),
+        )
+        .await;
+    assert_eq!(answer(&r).0, oplock_level::LEASE);
+    assert_eq!(e.close(first).await.status, NtStatus::SUCCESS);
+    assert!(notes.try_recv().is_err(), "nothing while an open remains");
+    assert_eq!(e.close(file_id(&r)).await.status, NtStatus::SUCCESS);
+    let n = notes
+        .try_recv()
+        .expect("the deletion breaks the directory lease");
+    let b =
+        LeaseBreakNotification::decode(&with_header_cmd(&n.body, Command::OPLOCK_BREAK)).unwrap();
+    assert_eq!(
+        (b.lease_key, b.current_lease_state, b.new_lease_state),
+        (DIR_KEY, 3, 0)
+    );
+    assert!(notes.try_recv().is_err(), "told once");
+}
