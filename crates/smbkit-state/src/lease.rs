@@ -101,7 +101,10 @@ impl LeaseState {
 pub struct LeaseBreak {
     /// The lease key.
     pub key: LeaseKey,
-    /// The connection, session and tree of an open of the lease (where the
+    /// An open of the lease (its tree decides whether the notification is
+    /// sealed).
+    pub open: OpenId,
+    /// The connection, session and tree of that open (where the
     /// notification goes).
     pub owner: Owner,
     /// The state before the break.
@@ -201,7 +204,7 @@ impl LeaseEntry {
         if to == from {
             return None;
         }
-        let &(_, owner) = self.opens.first()?;
+        let &(open, owner) = self.opens.first()?;
         let ack_required = from.has(LeaseState::WRITE) || from.has(LeaseState::HANDLE);
         if self.v2 {
             self.epoch = self.epoch.wrapping_add(1);
@@ -217,6 +220,7 @@ impl LeaseEntry {
         }
         Some(LeaseBreak {
             key: self.id.key,
+            open,
             owner,
             from,
             to,
@@ -248,7 +252,7 @@ impl LeaseEntry {
         if acked.within(breaking.required) {
             return Ok(None);
         }
-        let Some(&(_, owner)) = self.opens.first() else {
+        let Some(&(open, owner)) = self.opens.first() else {
             return Ok(None);
         };
         let held = acked.has(LeaseState::WRITE) || acked.has(LeaseState::HANDLE);
@@ -268,6 +272,7 @@ impl LeaseEntry {
         }
         Ok(Some(LeaseBreak {
             key: self.id.key,
+            open,
             owner,
             from: acked,
             to,

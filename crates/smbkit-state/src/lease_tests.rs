@@ -110,6 +110,7 @@ async fn a_second_key_breaks_write_caching_and_waits_for_the_ack() {
         lease_breaks,
         vec![LeaseBreak {
             key: K1,
+            open: id(1),
             owner: owner(1),
             from: RWH,
             to: RH,

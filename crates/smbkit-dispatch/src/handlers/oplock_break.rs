@@ -102,7 +102,8 @@ enum Woke {
 const INVALID_OPLOCK_PROTOCOL: NtStatus = NtStatus(0xC000_00E3);
 
 /// Queues the lease break notifications (MS-SMB2 2.2.23.2) on the
-/// connection of an open of each lease (sealed when its session seals).
+/// connection of an open of each lease (sealed when its session or its
+/// share seals).
 pub(crate) fn send_lease_breaks<V>(server: &FileServer<V>, breaks: &[LeaseBreak]) {
     for b in breaks {
         let body = LeaseBreakNotification {
@@ -125,11 +126,18 @@ pub(crate) fn send_lease_breaks<V>(server: &FileServer<V>, breaks: &[LeaseBreak]
                 continue;
             }
         };
+        // Sealed when the open's share demands encryption (MS-SMB2
+        // 3.3.4.7), as the session's own encryption already is.
+        let encrypt = server
+            .opens
+            .get(b.open)
+            .and_then(|o| o.data.tree.upgrade())
+            .is_some_and(|t| t.encrypt);
         let notification = Notification {
             session_id: b.owner.session,
             command: Command::OPLOCK_BREAK,
             body: Bytes::from(body),
-            encrypt: false,
+            encrypt,
         };
         tracing::debug!(from = b.from.0, to = b.to.0, "lease break");
         if let Err(e) = server.notifier.send(b.owner.connection, notification) {

@@ -201,3 +201,32 @@ async fn a_delete_on_close_breaks_the_directory_lease_unless_it_is_the_parent() 
     );
     assert!(notes.try_recv().is_err(), "told once");
 }
+
+#[tokio::test]
+async fn a_lease_break_on_a_sealed_share_is_sealed() {
+    let plain = env();
+    let e = Env {
+        tree: Arc::new(TreeInfo {
+            encrypt: true,
+            ..(*plain.tree).clone()
+        }),
+        ..plain
+    };
+    let mut notes = e.d.notifier().register(e.conn);
+    let r = e
+        .send(
+            Command::CREATE,
+            create_with("d3", true, v2(DIR_KEY, 3, None)),
+        )
+        .await;
+    assert_eq!(answer(&r).0, oplock_level::LEASE);
+    let r = e
+        .send(
+            Command::CREATE,
+            create_with("d3\\z.txt", false, v2([0xC7; 16], 1, None)),
+        )
+        .await;
+    assert_eq!(answer(&r).0, oplock_level::LEASE);
+    let n = notes.try_recv().expect("a directory lease break");
+    assert!(n.encrypt, "the share demands encryption");
+}
