@@ -408,6 +408,16 @@ impl Connection {
             };
             let session_missing =
                 matches!(&item, Item::Done(r) if r.status == NtStatus::USER_SESSION_DELETED);
+            if slot.header.command == Command::SESSION_SETUP
+                && slot.header.session_id != 0
+                && !self.sessions.contains_key(&slot.header.session_id)
+            {
+                // A failed reauthentication ended the session: so are its
+                // requests in flight (smb2.notify.invalid-reauth).
+                let gone = self.inflight_of(slot.header.session_id, None);
+                batch.closing.extend_from_slice(&gone);
+                batch.cancelled.extend(gone);
+            }
             match &item {
                 Item::Done(_) if session_missing => failed = None,
                 Item::Done(r) if r.status.is_error() => failed = Some(r.status),

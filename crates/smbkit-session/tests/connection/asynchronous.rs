@@ -133,6 +133,7 @@ fn cancel_by_message_id_and_by_async_id() {
     let batch = c.conn.receive(cancel, NOW).unwrap();
     assert!(batch.is_empty(), "CANCEL gets no answer");
     assert_eq!(batch.cancelled, vec![first]);
+    assert!(batch.closing.is_empty(), "a CANCEL closes nothing");
 
     // Async CANCEL names the AsyncId the interim gave.
     let frame = strip(c.conn.interim(second).unwrap().unwrap());
@@ -207,6 +208,7 @@ fn logoff_and_tree_disconnect_cancel_their_requests() {
     let (on2, _b2) = send(&mut c, Command::CHANGE_NOTIFY, t2, 1);
     let (_, batch) = send(&mut c, Command::TREE_DISCONNECT, t1, 1);
     assert_eq!(batch.cancelled, vec![on1]);
+    assert_eq!(batch.closing, vec![on1], "its tree went");
     let mid = c.mid();
     let frame = c.finish(message(
         &header(Command::LOGOFF, mid, c.session_id, 0),
@@ -218,6 +220,7 @@ fn logoff_and_tree_disconnect_cancel_their_requests() {
         vec![on1, on2],
         "everything of the session still in flight (on1 was never answered)"
     );
+    assert_eq!(batch.closing, vec![on1, on2], "their session went");
 }
 
 #[test]
