@@ -323,3 +323,31 @@ async fn leases_are_granted_shared_by_key_and_broken_for_another_key() {
         NtStatus::UNSUCCESSFUL
     );
 }
+
+#[tokio::test]
+async fn streams_take_oplocks_and_leases_of_their_own() {
+    let e = env();
+    let r = e
+        .send(
+            Command::CREATE,
+            create_request("s.txt", oplock_level::BATCH),
+        )
+        .await;
+    assert_eq!(created(&r).0, oplock_level::BATCH);
+    // The stream is another file: a batch oplock beside the base file's.
+    let r = e
+        .send(
+            Command::CREATE,
+            create_request("s.txt:one", oplock_level::BATCH),
+        )
+        .await;
+    assert_eq!(created(&r).0, oplock_level::BATCH);
+    let r = e
+        .send(Command::CREATE, lease_create("s.txt:two", 4, 7))
+        .await;
+    let (level, state, _, _, _) = leased(&r);
+    assert_eq!((level, state), (oplock_level::LEASE, 7));
+    // A key names one file: the stream's key may not lease the base file.
+    let r = e.send(Command::CREATE, lease_create("s.txt", 4, 7)).await;
+    assert_eq!(r.status, NtStatus::INVALID_PARAMETER);
+}

@@ -4,8 +4,11 @@
 //! version they were asked in.
 
 use smbkit_session::Dialect;
-use smbkit_state::{ClientGuid, LeaseGrant, LeaseId, LeaseKey, LeaseRequest, LeaseState};
-use smbkit_vfs::Vfs;
+use smbkit_state::{
+    Access, ClientGuid, Contention, FileKey, LeaseGrant, LeaseId, LeaseKey, LeaseRequest,
+    LeaseState, ShareMode,
+};
+use smbkit_vfs::{Disposition, Vfs};
 use smbkit_wire::NtStatus;
 use smbkit_wire::create::context::name;
 use smbkit_wire::create::context::rqls::lease_flags;
@@ -145,8 +148,9 @@ fn answer(key: LeaseKey, grant: LeaseGrant) -> CreateContext<'static> {
     response.to_context()
 }
 
-/// The lease of a stream open `open` (its own file for leases), added to
-/// `contexts`; the OplockLevel to answer (none without a lease request).
+/// The lease of a stream open `open` (a stream is a file of its own for
+/// oplocks and leases), added to `contexts`, or its oplock; the
+/// OplockLevel to answer.
 ///
 /// # Errors
 /// INVALID_PARAMETER for a malformed context or a key in use for another
@@ -175,11 +179,57 @@ pub(crate) async fn stream_lease<V: Vfs>(
             contexts.push(context);
             Ok(level)
         }
-        Ok(None) => Ok(oplock_level::NONE),
+        Ok(None) => {
+            let others = server.opens.opens_of(open.file).saturating_sub(1);
+            let level = server.oplocks.grant(
+                open.file,
+                open.id,
+                open.owner,
+                super::super::oplock_break::from_wire(req.requested_oplock_level),
+                false,
+                others,
+            );
+            Ok(super::super::oplock_break::to_wire(level))
+        }
         Err(status) => {
             let closed = server.opens.remove(open.id);
             server.release(closed.into_iter().collect()).await;
             Err(status)
         }
     }
+}
+
+/// The oplocks and leases of stream `key` break for a new open of it, as
+/// a file's do for an open of the file (smb2.oplock.stream1).
+///
+/// # Errors
+/// STATUS_CANCELLED when the CREATE is cancelled while it waits.
+pub(crate) async fn contend_stream<V: Vfs>(
+    server: &FileServer<V>,
+    call: &Call,
+    req: &CreateRequest<'_>,
+    key: FileKey,
+    wanted: Access,
+    shared: ShareMode,
+    disp: Disposition,
+) -> Result<(), NtStatus> {
+    let lease = requested(req, call.request.session.dialect)?;
+    let lease_id = lease.as_ref().map(|l| id(l, call));
+    let stat = req.desired_access & !super::STAT_ACCESS == 0;
+    let lease_stat = req.desired_access & !super::LEASE_STAT_ACCESS == 0;
+    let truncate = matches!(
+        disp,
+        Disposition::Overwrite | Disposition::OverwriteIf | Disposition::Supersede
+    );
+    let delete = req.create_options & smbkit_wire::create::options::DELETE_ON_CLOSE != 0;
+    super::super::oplock_break::contend(server, call, key, || Contention::Open {
+        stat,
+        truncate,
+        sharing_violation: server.opens.check(key, wanted, shared).is_err(),
+        lease_stat,
+        delete,
+        retry: false,
+        lease: lease_id,
+    })
+    .await
 }

@@ -231,6 +231,8 @@ pub(super) async fn open<V: Vfs>(
     let wanted = state_access(granted);
     let shared = share_mode(req.share_access);
     if let Some(info) = &existing {
+        let key = stream_key(share_index, info.file_id, &stream);
+        super::rqls::contend_stream(server, call, req, key, wanted, shared, disp).await?;
         server
             .opens
             .check(
