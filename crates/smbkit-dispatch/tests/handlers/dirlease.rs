@@ -6,17 +6,27 @@ use super::*;
 use smbkit_wire::create::context::rqls::lease_flags;
 use smbkit_wire::create::context::{Lease, LeaseV1, LeaseV2, name};
 use smbkit_wire::create::{disposition, oplock_level, options};
+use smbkit_wire::fscc::{self, FileBasicInformation, FileRenameInformation, InfoClass};
 use smbkit_wire::oplock_break::{LEASE_BREAK_ACK_REQUIRED, LeaseBreakAck, LeaseBreakNotification};
 
 const ALL: u32 = share_access::READ | share_access::WRITE | share_access::DELETE;
 const DIR_KEY: [u8; 16] = [0xD1; 16];
 
 fn create_with(name: &str, dir: bool, lease: Lease) -> Bytes {
+    create_access(
+        name,
+        dir,
+        access::FILE_READ_DATA | access::FILE_READ_ATTRIBUTES,
+        lease,
+    )
+}
+
+fn create_access(name: &str, dir: bool, desired: u32, lease: Lease) -> Bytes {
     let name = string_to_utf16le(name);
     let req = CreateRequest {
         requested_oplock_level: oplock_level::LEASE,
         impersonation_level: 2,
-        desired_access: access::FILE_READ_DATA | access::FILE_READ_ATTRIBUTES,
+        desired_access: desired,
         share_access: ALL,
         create_disposition: disposition::OPEN_IF,
         create_options: if dir {
@@ -229,4 +239,104 @@ async fn a_lease_break_on_a_sealed_share_is_sealed() {
     assert_eq!(answer(&r).0, oplock_level::LEASE);
     let n = notes.try_recv().expect("a directory lease break");
     assert!(n.encrypt, "the share demands encryption");
+}
+
+fn rename_to(target: &str) -> Vec<u8> {
+    let n = string_to_utf16le(target);
+    FileRenameInformation {
+        replace_if_exists: false,
+        root_directory: 0,
+        file_name: &n,
+    }
+    .to_bytes()
+    .unwrap()
+}
+
+/// The directory lease break waiting on `notes`: (from, to).
+fn dir_break(notes: &mut tokio::sync::mpsc::Receiver<smbkit_dispatch::Notification>) -> (u32, u32) {
+    let n = notes.try_recv().expect("a directory lease break");
+    let b =
+        LeaseBreakNotification::decode(&with_header_cmd(&n.body, Command::OPLOCK_BREAK)).unwrap();
+    assert_eq!(b.lease_key, DIR_KEY);
+    (b.current_lease_state, b.new_lease_state)
+}
+
+#[tokio::test]
+async fn set_info_and_renames_break_the_directory_lease_unless_by_its_key() {
+    let e = env();
+    let mut notes = e.d.notifier().register(e.conn);
+    let all = access::FILE_READ_DATA
+        | access::FILE_READ_ATTRIBUTES
+        | access::FILE_WRITE_ATTRIBUTES
+        | access::DELETE;
+    let r = e
+        .send(
+            Command::CREATE,
+            create_with("d4", true, v2(DIR_KEY, 3, None)),
+        )
+        .await;
+    assert_eq!(answer(&r).0, oplock_level::LEASE);
+    // Attributes set through an open naming the directory's key: no break.
+    let r = e
+        .send(
+            Command::CREATE,
+            create_access("d4\\f", false, all, v2([0xC8; 16], 1, Some(DIR_KEY))),
+        )
+        .await;
+    let f = file_id(&r);
+    let basic = FileBasicInformation {
+        file_attributes: 0x2,
+        ..Default::default()
+    }
+    .to_bytes()
+    .unwrap();
+    let s = e
+        .set_info(f, fscc::class::FILE_BASIC_INFORMATION, &basic)
+        .await;
+    assert_eq!(s.status, NtStatus::SUCCESS);
+    assert!(notes.try_recv().is_err(), "the key's own change");
+    // A file renamed into the directory by another open: a break.
+    let r = e
+        .send(
+            Command::CREATE,
+            create_access("top.txt", false, all, v2([0xC9; 16], 1, None)),
+        )
+        .await;
+    let top = file_id(&r);
+    let s = e
+        .set_info(
+            top,
+            fscc::class::FILE_RENAME_INFORMATION,
+            &rename_to("d4\\g"),
+        )
+        .await;
+    assert_eq!(s.status, NtStatus::SUCCESS);
+    assert_eq!(dir_break(&mut notes), (3, 0));
+    let ack = LeaseBreakAck {
+        lease_key: DIR_KEY,
+        lease_state: 0,
+        ..LeaseBreakAck::default()
+    };
+    let r = e
+        .send(Command::OPLOCK_BREAK, message(Command::OPLOCK_BREAK, &ack))
+        .await;
+    assert_eq!(r.status, NtStatus::SUCCESS);
+    // The lease taken again, then the file renamed out: a break again.
+    let r = e
+        .send(
+            Command::CREATE,
+            create_with("d4", true, v2(DIR_KEY, 3, None)),
+        )
+        .await;
+    assert_eq!(answer(&r).0, oplock_level::LEASE);
+    let s = e
+        .set_info(
+            top,
+            fscc::class::FILE_RENAME_INFORMATION,
+            &rename_to("back.txt"),
+        )
+        .await;
+    assert_eq!(s.status, NtStatus::SUCCESS);
+    assert_eq!(dir_break(&mut notes), (3, 0));
+    assert!(notes.try_recv().is_err());
 }
