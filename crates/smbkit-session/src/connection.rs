@@ -1,6 +1,6 @@
 //! The connection: frames in, batches out, batches back, frames out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -23,7 +23,10 @@ use crate::session::Session;
 pub(crate) const ERROR_BODY: [u8; 9] = [9, 0, 0, 0, 0, 0, 0, 0, 0];
 
 /// Encrypted frames up to this size are kept aside while unsealing, so a
-/// failure can tell whether the client used the wrong direction's key.
+/// failure can tell whether the client used the wrong direction's key;
+/// only until a session's first frame unseals (a client that got the
+/// key right once does not swap it later, and the copy costs as much as
+/// the decryption of a small frame).
 const DIAGNOSTIC_COPY_LIMIT: usize = 64 * 1024;
 
 /// What NEGOTIATE settled (MS-SMB2 3.3.1.7 Connection.*).
@@ -91,6 +94,8 @@ pub struct Connection {
     pub(crate) logon_failures: u32,
     /// Previous sessions named by sign-ins ([`Connection::take_previous_sessions`]).
     pub(crate) previous_sessions: Vec<crate::previous::PreviousSession>,
+    /// Sessions a frame has unsealed for: no diagnostic copy any more.
+    pub(crate) unsealed: HashSet<u64>,
 }
 
 impl fmt::Debug for Connection {
@@ -168,6 +173,7 @@ impl Connection {
             async_ids: 0,
             logon_failures: 0,
             previous_sessions: Vec::new(),
+            unsealed: HashSet::new(),
         }
     }
 
@@ -263,8 +269,10 @@ impl Connection {
         let Some((_, body)) = frame.split_at_mut_checked(TRANSFORM_HEADER_LEN) else {
             return Err(Disconnect::new("transform frame shorter than its header"));
         };
-        let copy = (body.len() <= DIAGNOSTIC_COPY_LIMIT && session.reverse.is_some())
-            .then(|| body.to_vec());
+        let copy = (body.len() <= DIAGNOSTIC_COPY_LIMIT
+            && session.reverse.is_some()
+            && !self.unsealed.contains(&sid))
+        .then(|| body.to_vec());
         if let Err(e) = key.unseal_parsed(&header, body) {
             let reason = match e {
                 UnsealError::AuthenticationFailed => {
@@ -290,6 +298,9 @@ impl Connection {
                 other => format!("session {sid:#x}: transform refused: {other}"),
             };
             return Err(Disconnect::new(reason));
+        }
+        if copy.is_some() {
+            self.unsealed.insert(sid);
         }
         let mut bytes = Bytes::from(frame);
         if bytes.len() < TRANSFORM_HEADER_LEN {
@@ -601,6 +612,7 @@ impl Connection {
             return ctx.fail(NtStatus::INVALID_PARAMETER, signer);
         }
         self.sessions.remove(&ctx.header.session_id);
+        self.unsealed.remove(&ctx.header.session_id);
         ctx.done(NtStatus::SUCCESS, reserved_body(), signer)
     }
 }

@@ -71,6 +71,37 @@ pub trait Vfs: Send + Sync + 'static {
         data: &[u8],
     ) -> impl Future<Output = Result<usize, VfsError>> + Send;
 
+    /// Reads up to `len` bytes at `offset` as [`read_at`](Vfs::read_at)
+    /// does, appending them to `buf` (whose bytes so far stay), and hands
+    /// the buffer back. A caller that puts a header before the data reads
+    /// straight into its answer this way, without a copy. The default
+    /// appends what `read_at` returns.
+    fn read_into(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: usize,
+        mut buf: Vec<u8>,
+    ) -> impl Future<Output = Result<Vec<u8>, VfsError>> + Send {
+        async move {
+            let data = self.read_at(handle, offset, len).await?;
+            buf.extend_from_slice(&data);
+            Ok(buf)
+        }
+    }
+
+    /// Writes `data` at `offset` as [`write_at`](Vfs::write_at) does,
+    /// taking the buffer by value, so that an implementation that writes
+    /// on another thread need not copy it. The default calls `write_at`.
+    fn write_bytes(
+        &self,
+        handle: Handle,
+        offset: u64,
+        data: Bytes,
+    ) -> impl Future<Output = Result<usize, VfsError>> + Send {
+        async move { self.write_at(handle, offset, &data).await }
+    }
+
     /// Makes the object's data and metadata durable (fsync).
     fn flush(&self, handle: Handle) -> impl Future<Output = Result<(), VfsError>> + Send;
 

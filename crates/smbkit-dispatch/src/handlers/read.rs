@@ -51,32 +51,48 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     super::lock::io_allowed(server, &open, req.offset, req.length.into(), Io::Read)?;
     let share = server.share_of(&open)?;
     let length = usize::try_from(req.length).map_err(|_| NtStatus::INVALID_PARAMETER)?;
-    let data = if length == 0 {
-        bytes::Bytes::new()
-    } else {
-        share
+    // The fixed part of the answer, then the data read straight after it.
+    let mut body = Vec::with_capacity(FIXED.saturating_add(length));
+    body.resize(FIXED, 0);
+    if length > 0 {
+        body = share
             .vfs
-            .read_at(open.data.handle, req.offset, length)
+            .read_into(open.data.handle, req.offset, length, body)
             .await
-            .map_err(|e| e.status())?
-    };
+            .map_err(|e| e.status())?;
+    }
+    let got = body.len().saturating_sub(FIXED);
     let minimum = usize::try_from(req.minimum_count).unwrap_or(usize::MAX);
-    if (data.is_empty() && length > 0) || data.len() < minimum {
+    if (got == 0 && length > 0) || got < minimum {
         return Err(NtStatus::END_OF_FILE);
     }
-    let read = u64::try_from(data.len()).unwrap_or(u64::MAX);
+    let read = u64::try_from(got).unwrap_or(u64::MAX);
     let position = req.offset.saturating_add(read).min(end);
     open.set_position(position);
-    Ok(Response::new(NtStatus::SUCCESS, body(&data)?))
+    let fixed = fixed(got)?;
+    body.get_mut(..FIXED)
+        .ok_or(NtStatus::INTERNAL_ERROR)?
+        .copy_from_slice(&fixed);
+    Ok(Response::new(NtStatus::SUCCESS, body))
+}
+
+/// The fixed part of a READ response for `len` bytes of data.
+fn fixed(len: usize) -> Result<[u8; FIXED], NtStatus> {
+    // The writer counts offsets from the start of the message: a header's
+    // worth of room first.
+    let mut buf = Vec::with_capacity(64usize.saturating_add(FIXED));
+    buf.resize(64, 0);
+    ReadResponse::encode_fixed(&mut Writer::resume(&mut buf, 0), len, 0, 0)
+        .map_err(|e| encode_failed(&e))?;
+    buf.get(64..)
+        .and_then(|f| <[u8; FIXED]>::try_from(f).ok())
+        .ok_or(NtStatus::INTERNAL_ERROR)
 }
 
 /// The READ response body carrying `data` (also used for named pipes).
 pub(crate) fn body(data: &[u8]) -> Result<Vec<u8>, NtStatus> {
-    // The fixed part, then the data: one copy from the storage's buffer.
-    let mut body = vec![0u8; 64];
-    body.reserve(FIXED.saturating_add(data.len()));
-    ReadResponse::encode_fixed(&mut Writer::resume(&mut body, 0), data.len(), 0, 0)
-        .map_err(|e| encode_failed(&e))?;
+    let mut body = Vec::with_capacity(FIXED.saturating_add(data.len()));
+    body.extend_from_slice(&fixed(data.len())?);
     body.extend_from_slice(data);
-    Ok(body.split_off(64))
+    Ok(body)
 }

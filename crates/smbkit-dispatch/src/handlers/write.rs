@@ -76,9 +76,12 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     let count = if req.data.is_empty() {
         0
     } else {
+        // The data stays in the received frame: no copy on the way down.
+        let data = within(&call.request.message, req.data)
+            .unwrap_or_else(|| bytes::Bytes::copy_from_slice(req.data));
         share
             .vfs
-            .write_at(open.data.handle, offset, req.data)
+            .write_bytes(open.data.handle, offset, data)
             .await
             .map_err(|e| e.status())?
     };
@@ -90,4 +93,29 @@ pub(crate) async fn handle<V: Vfs>(server: &FileServer<V>, call: &Call) -> Answe
     .encode_body_to_vec()
     .map_err(|e| encode_failed(&e))?;
     Ok(Response::new(NtStatus::SUCCESS, body))
+}
+
+/// `part` as a slice of `whole` without copying, when it lies inside it.
+fn within(whole: &bytes::Bytes, part: &[u8]) -> Option<bytes::Bytes> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then(|| whole.slice(start..end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    #[test]
+    fn within_slices_only_what_lies_inside() {
+        let whole = bytes::Bytes::from_static(b"0123456789");
+        let part = whole.get(3..7).unwrap();
+        let got = within(&whole, part).unwrap();
+        assert_eq!(&got[..], b"3456");
+        assert_eq!(got.as_ptr(), part.as_ptr());
+        // Heap memory never lies inside a static.
+        let elsewhere = vec![1u8, 2, 3];
+        assert!(within(&whole, &elsewhere).is_none());
+        assert!(within(&whole, whole.get(8..).unwrap()).is_some());
+    }
 }

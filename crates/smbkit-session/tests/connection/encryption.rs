@@ -140,3 +140,26 @@ fn encryption_required_policy() {
     let r = c.session_setup("alice", "correct horse", true);
     assert_eq!(r.header.status, NtStatus::ACCESS_DENIED);
 }
+
+#[test]
+fn a_wrong_key_after_good_frames_still_disconnects() {
+    // After the first frame unseals, no diagnostic copy is kept: a later
+    // wrong-key frame is refused all the same, as a tag mismatch.
+    let cipher = Cipher::Aes128Gcm;
+    let mut c = signed_in(&[0x0311], &[cipher.id()], &[]);
+    c.seal = true;
+    let mid = c.mid();
+    let frame = c.finish(message(
+        &header(Command::ECHO, mid, c.session_id, 0),
+        &echo_body(),
+    ));
+    c.exchange(frame).unwrap();
+    let mid = c.mid();
+    let msg = message(&header(Command::ECHO, mid, c.session_id, 0), &echo_body());
+    let wrong = smbkit_seal::EncryptionKey::new(cipher, &c.s2c_key).unwrap();
+    let mut frame = vec![0u8; 52];
+    frame.extend_from_slice(&msg);
+    wrong.seal_frame(c.session_id, &mut frame).unwrap();
+    let e = c.exchange(frame).unwrap_err();
+    assert!(e.reason.contains("tag mismatch"), "{}", e.reason);
+}

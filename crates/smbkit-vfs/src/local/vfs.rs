@@ -32,6 +32,36 @@ fn timespec(t: Option<FileTime>) -> Timespec {
     }
 }
 
+/// Appends up to `len` bytes of `f` at `offset` to `buf` (fewer at the end
+/// of file), reading straight into the buffer's spare room: no zeroing and
+/// no copy.
+fn read_file_into(
+    f: &cap_std::fs::File,
+    offset: u64,
+    len: usize,
+    mut buf: Vec<u8>,
+) -> Result<Vec<u8>, VfsError> {
+    // Bound the buffer by what the file holds now.
+    let available = f.metadata()?.len().saturating_sub(offset);
+    let want = usize::try_from(available).unwrap_or(usize::MAX).min(len);
+    buf.reserve_exact(want);
+    let start = buf.len();
+    let end = start.saturating_add(want);
+    while buf.len() < end {
+        let at = u64::try_from(buf.len().saturating_sub(start))
+            .map_or(u64::MAX, |done| offset.saturating_add(done));
+        match rustix::io::pread(f, rustix::buffer::spare_capacity(&mut buf), at) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(io::Error::from(e).into()),
+        }
+    }
+    // The file may have grown meanwhile: never more than asked.
+    buf.truncate(end);
+    Ok(buf)
+}
+
 fn same_object(a: &Metadata, b: &Metadata) -> bool {
     a.dev() == b.dev() && a.ino() == b.ino()
 }
@@ -69,11 +99,26 @@ impl Vfs for LocalFs {
     }
 
     async fn read_at(&self, handle: Handle, offset: u64, len: usize) -> Result<Bytes, VfsError> {
+        self.read_into(handle, offset, len, Vec::new())
+            .await
+            .map(Bytes::from)
+    }
+
+    async fn read_into(
+        &self,
+        handle: Handle,
+        offset: u64,
+        len: usize,
+        buf: Vec<u8>,
+    ) -> Result<Vec<u8>, VfsError> {
         let h = self.handle(handle)?;
         self.run(move |inner| {
             if let Some(s) = &h.stream {
                 let stored = lock(s).clone();
-                return inner.stream_read(&h, &stored, offset, len);
+                let data = inner.stream_read(&h, &stored, offset, len)?;
+                let mut buf = buf;
+                buf.extend_from_slice(&data);
+                return Ok(buf);
             }
             let Obj::File(f) = &h.obj else {
                 return Err(VfsError::IsADirectory);
@@ -81,34 +126,28 @@ impl Vfs for LocalFs {
             if !h.read {
                 return Err(VfsError::AccessDenied);
             }
-            // Bound the buffer by what the file holds now.
-            let available = f.metadata()?.len().saturating_sub(offset);
-            let want = usize::try_from(available).unwrap_or(usize::MAX).min(len);
-            let mut buf = vec![0u8; want];
-            let mut filled = 0usize;
-            while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
-                let at = offset.saturating_add(u64::try_from(filled).unwrap_or(u64::MAX));
-                match f.read_at(rest, at) {
-                    Ok(0) => break,
-                    Ok(n) => filled = filled.saturating_add(n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            buf.truncate(filled);
-            Ok(Bytes::from(buf))
+            read_file_into(f, offset, len, buf)
         })
         .await
     }
 
     async fn write_at(&self, handle: Handle, offset: u64, data: &[u8]) -> Result<usize, VfsError> {
+        // The blocking pool needs owned data: one copy.
+        self.write_bytes(handle, offset, Bytes::copy_from_slice(data))
+            .await
+    }
+
+    async fn write_bytes(
+        &self,
+        handle: Handle,
+        offset: u64,
+        data: Bytes,
+    ) -> Result<usize, VfsError> {
         let h = self.handle(handle)?;
         u64::try_from(data.len())
             .ok()
             .and_then(|n| offset.checked_add(n))
             .ok_or(VfsError::InvalidParameter("write past the largest offset"))?;
-        // spawn_blocking needs owned data: one copy.
-        let data = data.to_vec();
         self.run(move |inner| {
             if let Some(s) = &h.stream {
                 let stored = lock(s).clone();
