@@ -14,7 +14,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use smbkit_state::{
     AckError, Break, Contention, FileKey, LeaseBreak, LeaseError, LeaseId, LeaseState, OpenId,
-    OplockLevel, Outcome,
+    OplockLevel, Outcome, Owner,
 };
 use smbkit_vfs::Vfs;
 use smbkit_wire::create::oplock_level;
@@ -66,28 +66,42 @@ pub(crate) fn send_breaks<V: Vfs>(server: &FileServer<V>, breaks: &[Break]) {
             file_id: file_id(b.open),
         }
         .encode_body_to_vec();
-        let body = match body {
-            Ok(body) => body,
-            Err(e) => {
-                tracing::warn!(error = %e, "encoding an oplock break failed");
-                continue;
-            }
-        };
-        let encrypt = server
-            .opens
-            .get(b.open)
-            .and_then(|o| o.data.tree.upgrade())
-            .is_some_and(|t| t.encrypt);
-        let notification = Notification {
-            session_id: b.owner.session,
-            command: Command::OPLOCK_BREAK,
-            body: Bytes::from(body),
-            encrypt,
-        };
         tracing::debug!(open = ?b.open, to = ?b.to, "oplock break");
-        if let Err(e) = server.notifier.send(b.owner.connection, notification) {
-            tracing::debug!(error = %e, "oplock break not queued");
+        queue(server, b.open, b.owner, body, "oplock break");
+    }
+}
+
+/// Queues one break notification (`body`, or its encoding failure) on the
+/// connection of `owner`, sealed when the share of `open` demands
+/// encryption (MS-SMB2 3.3.4.6, 3.3.4.7), as the session's own encryption
+/// already is.
+fn queue<V>(
+    server: &FileServer<V>,
+    open: OpenId,
+    owner: Owner,
+    body: Result<Vec<u8>, smbkit_wire::WireError>,
+    what: &str,
+) {
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::warn!(error = %e, what, "encoding a break failed");
+            return;
         }
+    };
+    let encrypt = server
+        .opens
+        .get(open)
+        .and_then(|o| o.data.tree.upgrade())
+        .is_some_and(|t| t.encrypt);
+    let notification = Notification {
+        session_id: owner.session,
+        command: Command::OPLOCK_BREAK,
+        body: Bytes::from(body),
+        encrypt,
+    };
+    if let Err(e) = server.notifier.send(owner.connection, notification) {
+        tracing::debug!(error = %e, what, "break not queued");
     }
 }
 
@@ -119,30 +133,8 @@ pub(crate) fn send_lease_breaks<V>(server: &FileServer<V>, breaks: &[LeaseBreak]
             ..LeaseBreakNotification::default()
         }
         .encode_body_to_vec();
-        let body = match body {
-            Ok(body) => body,
-            Err(e) => {
-                tracing::warn!(error = %e, "encoding a lease break failed");
-                continue;
-            }
-        };
-        // Sealed when the open's share demands encryption (MS-SMB2
-        // 3.3.4.7), as the session's own encryption already is.
-        let encrypt = server
-            .opens
-            .get(b.open)
-            .and_then(|o| o.data.tree.upgrade())
-            .is_some_and(|t| t.encrypt);
-        let notification = Notification {
-            session_id: b.owner.session,
-            command: Command::OPLOCK_BREAK,
-            body: Bytes::from(body),
-            encrypt,
-        };
         tracing::debug!(from = b.from.0, to = b.to.0, "lease break");
-        if let Err(e) = server.notifier.send(b.owner.connection, notification) {
-            tracing::debug!(error = %e, "lease break not queued");
-        }
+        queue(server, b.open, b.owner, body, "lease break");
     }
 }
 
