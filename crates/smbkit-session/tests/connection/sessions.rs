@@ -137,7 +137,6 @@ fn requests_before_negotiate_and_unknown_sessions() {
 
 #[test]
 fn anonymous_sessions_only_with_guest() {
-    use smbkit_auth::ntlm::{AuthenticateMessage, ChallengeMessage, NegotiateFlags};
     for guest in [false, true] {
         let mut cfg = config();
         cfg.guest = guest;
@@ -163,20 +162,12 @@ fn anonymous_sessions_only_with_guest() {
             .unwrap()
             .security_buffer
             .to_vec();
-        let flags = ChallengeMessage::parse(&challenge).unwrap().flags & !NegotiateFlags::KEY_EXCH;
-        let anon = AuthenticateMessage {
-            lm_response: vec![0],
-            nt_response: vec![],
-            domain_name: vec![],
-            user_name: vec![],
-            workstation: vec![],
-            encrypted_random_session_key: vec![],
-            flags: flags | NegotiateFlags::ANONYMOUS,
-            version: None,
-            mic: None,
-        };
         let (_, r) = c
-            .request(Command::SESSION_SETUP, 0, &body(&anon.encode().unwrap()))
+            .request(
+                Command::SESSION_SETUP,
+                0,
+                &body(&anonymous_authenticate(&challenge)),
+            )
             .unwrap();
         if guest {
             assert_eq!(r.header.status, NtStatus::SUCCESS);
